@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppContext } from './context.ts';
+import { UserError, errorMessage } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { schemaRoutes } from './routes/schema.ts';
+import { labRoutes } from './routes/lab.ts';
+
+/**
+ * The HTTP API: thin routes over the schema and lab modules. Errors a user can cause
+ * (bad parameters, database down) answer with their status and one readable line.
+ */
+export function createApi(ctx: AppContext): Hono {
+  const api = new Hono();
+  api.route('/', healthRoutes(ctx));
+  api.route('/', schemaRoutes(ctx));
+  api.route('/', labRoutes(ctx));
+  api.notFound((c) => c.json({ error: `No API endpoint ${c.req.method} ${c.req.path}.` }, 404));
+  api.onError((error, c) => {
+    if (error instanceof UserError) return c.json({ error: error.message }, error.status as ContentfulStatusCode);
+    console.error(`relscope: ${c.req.method} ${c.req.path} failed:`, error);
+    return c.json({ error: `Internal error: ${errorMessage(error)}` }, 500);
+  });
+  return api;
+}
+
+/** The API under /api plus the built page (dist/web) for everything else. */
+export function createApp(ctx: AppContext, options: { webRoot?: string } = {}): Hono {
+  const app = new Hono();
+  app.route('/api', createApi(ctx));
+  const webRoot = options.webRoot;
+  if (webRoot) {
+    app.use('/*', serveStatic({ root: webRoot }));
+    // The page routes itself from the URL; any other path gets index.html.
+    app.get('*', (c) => {
+      const index = join(webRoot, 'index.html');
+      if (!existsSync(index)) return c.text('The web page is not built: run `npm run build` (npm start does it for you).', 503);
+      return c.html(readFileSync(index, 'utf8'));
+    });
+  }
+  return app;
+}

@@ -1,0 +1,53 @@
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { databaseHelp, databaseOptions, contextFromOptions, parseCommand, parseIntegerOption, progressBar } from './options.ts';
+import { prepareDemo } from '../context.ts';
+import { createApp } from '../api.ts';
+
+export const summary = 'serve the page and the API on http://127.0.0.1:5177';
+
+export const help = `relscope serve [--port 5177] [--host 127.0.0.1] [--db URL]
+
+Serves the web page and the API. On the embedded database the demo model is
+created and seeded (scale 1) on first start.
+
+  --port N          port to listen on (default 5177)
+  --host ADDR       address to bind (default 127.0.0.1; anything else is reachable
+                    from other machines, so relscope warns)
+${databaseHelp}`;
+
+export const webRoot = fileURLToPath(new URL('../../dist/web', import.meta.url));
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommand('serve', argv, { ...databaseOptions, port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean' } });
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  const port = parseIntegerOption('port', values.port, 5177, 0, 65535);
+  const host = values.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    console.warn(`relscope: warning: binding ${host} makes this server, which runs queries on your database, reachable from other machines.`);
+  }
+  const ctx = await contextFromOptions(values);
+  if (ctx.target.kind === 'embedded') {
+    const { rows, seeded } = await prepareDemo(ctx, { scale: 1, progress: progressBar() });
+    if (seeded) console.log(`relscope: seeded the demo database (${rows.users} users, ${rows.posts} posts, ${rows.comments} comments).`);
+  }
+  const app = createApp(ctx, { webRoot });
+  const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+    console.log(`relscope: serving http://${host.includes(':') ? `[${host}]` : host}:${info.port} on ${ctx.target.display}`);
+  });
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      server.close();
+      void ctx.close().finally(resolveStop);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { openDatabase, withClient, type DatabaseTarget, type OpenOptions } from './db/connect.ts';
+import { initOrm, type EntityList } from './orm.ts';
+import { demoEntities } from '../entities/index.ts';
+import { ensureDemoSchema, demoTables } from './demo/schema.ts';
+import { countRows, seedDemo, type SeedProgress } from './demo/seed.ts';
+
+/**
+ * What every command and route works from: one database target and one entity list.
+ * Nothing here is global; the CLI and the tests each build their own.
+ */
+export interface AppContext {
+  readonly target: DatabaseTarget;
+  readonly entities: EntityList;
+  /** What the user is looking at, e.g. "demo model" or a config path; shown by the page. */
+  readonly projectLabel: string;
+  /** MikroORM for the target, created on first use. */
+  orm(): Promise<MikroORM>;
+  /** A short-lived pg client; connection failures become DatabaseUnavailableError. */
+  withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions extends OpenOptions {
+  /** Use this already-open database instead of opening one (tests, the watchdog's owner). */
+  target?: DatabaseTarget;
+  entities?: EntityList;
+  projectLabel?: string;
+}
+
+export async function createContext(options: ContextOptions = {}): Promise<AppContext> {
+  const target = options.target ?? (await openDatabase(options));
+  const entities = options.entities ?? demoEntities;
+  let ormPromise: Promise<MikroORM> | null = null;
+  const ctx: AppContext = {
+    target,
+    entities,
+    projectLabel: options.projectLabel ?? 'demo model',
+    orm() {
+      ormPromise ??= initOrm(target, entities).catch((error: unknown) => {
+        ormPromise = null; // let the next call retry, e.g. once the database is back
+        throw error;
+      });
+      return ormPromise;
+    },
+    withClient: (work) => withClient(target.url, work),
+    async close() {
+      if (ormPromise) await (await ormPromise.catch(() => null))?.close(true);
+      await target.close();
+    },
+  };
+  return ctx;
+}
+
+export interface PrepareDemoOptions {
+  reset?: boolean;
+  /** Seed at this scale when the demo tables are empty (or always, with reset). */
+  scale?: number;
+  progress?: SeedProgress;
+}
+
+/** Creates the demo schema when needed and seeds it when empty; returns rows per table. */
+export async function prepareDemo(ctx: AppContext, options: PrepareDemoOptions = {}): Promise<{ state: string; rows: Record<string, number>; seeded: boolean }> {
+  const orm = await ctx.orm();
+  return ctx.withClient(async (client) => {
+    const state = await ensureDemoSchema(orm, client, { reset: options.reset });
+    let rows = await countRows(client, [...demoTables]);
+    let seeded = false;
+    if (options.scale !== undefined && (options.reset || rows.users === 0)) {
+      rows = await seedDemo(client, options.scale, options.progress);
+      seeded = true;
+    }
+    return { state, rows, seeded };
+  });
+}

@@ -1,0 +1,120 @@
+import pg from 'pg';
+import { resolve } from 'node:path';
+import { EmbeddedPostgres } from './embedded.ts';
+import { DatabaseUnavailableError, UserError } from '../errors.ts';
+
+export type DatabaseKind = 'embedded' | 'external';
+
+/** Where relscope reads from: the embedded demo database it owns, or a server the user names. */
+export interface DatabaseTarget {
+  kind: DatabaseKind;
+  /** Connection string; may hold a password, so never print it: use `display`. */
+  url: string;
+  /** The URL with any password removed, safe for logs, answers and files. */
+  display: string;
+  /** Present for the embedded database: the watchdog stops and restarts it through this. */
+  embedded?: EmbeddedPostgres;
+  close(): Promise<void>;
+}
+
+export const defaultDataDir = '.relscope/pgdata';
+
+export interface OpenOptions {
+  /** An external server (--db or DATABASE_URL). Without it, the embedded database starts. */
+  dbUrl?: string;
+  /** Where the embedded database keeps its files. */
+  dataDir?: string;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseTarget> {
+  if (options.dbUrl) {
+    const url = normaliseUrl(options.dbUrl);
+    await assertReachable(url);
+    return { kind: 'external', url, display: redactUrl(url), close: async () => {} };
+  }
+  const embedded = new EmbeddedPostgres(resolve(options.dataDir ?? defaultDataDir));
+  const info = await embedded.start();
+  return {
+    kind: 'embedded',
+    url: info.url,
+    display: `embedded PostgreSQL ${info.version} (PGlite) in ${embedded.dataDir}`,
+    embedded,
+    close: () => embedded.stop(),
+  };
+}
+
+function normaliseUrl(raw: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new UserError(`--db / DATABASE_URL is not a URL: expected postgresql://user@host:5432/dbname.`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new UserError(`--db / DATABASE_URL uses "${parsed.protocol.replace(':', '')}"; relscope reads PostgreSQL only (postgresql://user@host:5432/dbname).`);
+  }
+  return raw;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable database URL)';
+  }
+}
+
+/** One line naming host, port, the reason and what to do. */
+export function describeConnectError(url: string, error: unknown): string {
+  let where = 'the database';
+  try {
+    const parsed = new URL(url);
+    where = `PostgreSQL at ${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname && parsed.pathname !== '/' ? ` (database ${decodeURIComponent(parsed.pathname.slice(1))})` : ''}`;
+  } catch {
+    // keep the generic wording
+  }
+  const err = error as NodeJS.ErrnoException & { code?: string };
+  const code = err?.code;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (is the server running and listening there?)',
+    ENOTFOUND: 'host not found: check the host name',
+    ETIMEDOUT: 'connection timed out: check the host, port and firewall',
+    ECONNRESET: 'the connection was reset by the server',
+    '28P01': 'password authentication failed: check the user and password',
+    '28000': 'the server refused this user: check pg_hba.conf and the user name',
+    '3D000': 'that database does not exist: create it or fix the name',
+    '57P03': 'the server is starting up or shutting down: try again shortly',
+  };
+  const reason = (code && reasons[code]) ?? (err instanceof Error ? err.message : String(error));
+  return `Cannot connect to ${where}: ${reason.replace(/[.]$/, '')}. Fix --db / DATABASE_URL, or omit it to use the embedded database.`;
+}
+
+export async function assertReachable(url: string, timeoutMs = 5000): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new DatabaseUnavailableError(describeConnectError(url, error), error);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Runs `work` with one short-lived client; connection failures become one readable line. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new DatabaseUnavailableError(describeConnectError(url, error), error);
+  }
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

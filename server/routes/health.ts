@@ -1,0 +1,51 @@
+import { Hono } from 'hono';
+import type { AppContext } from '../context.ts';
+import { countRows, } from '../demo/seed.ts';
+import { listUserTables } from '../demo/schema.ts';
+
+/** Rows are counted exactly for up to this many tables; a larger database gets planner estimates. */
+const exactCountLimit = 60;
+
+export function healthRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+  app.get('/health', async (c) => {
+    const body = await ctx.withClient(async (client) => {
+      const version = (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
+      const tables = await listUserTables(client);
+      let rows: Record<string, number>;
+      let rowsAre: 'exact' | 'estimated';
+      if (tables.length <= exactCountLimit) {
+        const quoted = tables.map((t) => t.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.'));
+        const counts = await countRowsQualified(client, quoted);
+        rows = Object.fromEntries(tables.map((t, i) => [t, counts[i]!]));
+        rowsAre = 'exact';
+      } else {
+        const { rows: est } = await client.query<{ name: string; n: string }>(`
+          select n.nspname || '.' || c.relname as name, greatest(c.reltuples, 0)::bigint as n
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where c.relkind in ('r','p') and n.nspname not in ('pg_catalog','information_schema','pg_toast')
+           order by 1`);
+        rows = Object.fromEntries(est.map((r) => [r.name, Number(r.n)]));
+        rowsAre = 'estimated';
+      }
+      return { version, rows, rowsAre };
+    });
+    return c.json({
+      ok: true,
+      project: ctx.projectLabel,
+      database: { kind: ctx.target.kind, display: ctx.target.display, serverVersion: body.version },
+      rowsAre: body.rowsAre,
+      tables: body.rows,
+    });
+  });
+  return app;
+}
+
+async function countRowsQualified(client: Parameters<typeof countRows>[0], quotedNames: string[]): Promise<number[]> {
+  if (quotedNames.length === 0) return [];
+  const sql = quotedNames.map((t, i) => `select ${i} as i, count(*)::bigint as n from ${t}`).join(' union all ');
+  const { rows } = await client.query<{ i: number; n: string }>(sql);
+  const out = new Array<number>(quotedNames.length).fill(0);
+  for (const row of rows) out[row.i] = Number(row.n);
+  return out;
+}
