@@ -1,5 +1,7 @@
 import pg from 'pg';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { TestProject } from 'vitest/node';
 import { EmbeddedPostgres } from '../../server/db/embedded.ts';
 import { createContext, prepareDemo } from '../../server/context.ts';
@@ -30,9 +32,20 @@ export default async function setup(project: TestProject) {
   const targets: TestTarget[] = [];
   const cleanups: (() => Promise<void>)[] = [];
 
-  const embedded = new EmbeddedPostgres(resolve('.relscope/test-pgdata'));
-  const info = await embedded.start();
-  cleanups.push(() => embedded.stop());
+  // A kept data directory makes the next run start in 0.4 s instead of 3.5 s; when another
+  // test run holds it (two runs at once), this run takes a fresh one of its own.
+  let embedded = new EmbeddedPostgres(resolve(process.env.RELSCOPE_TEST_DATA_DIR ?? '.relscope/test-pgdata'));
+  let info;
+  try {
+    info = await embedded.start();
+  } catch {
+    const dir = mkdtempSync(join(tmpdir(), 'relscope-test-'));
+    embedded = new EmbeddedPostgres(join(dir, 'pgdata'));
+    info = await embedded.start();
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const started = embedded;
+  cleanups.push(() => started.stop());
   targets.push({ name: `embedded PG ${info.version}`, kind: 'embedded', url: info.url });
 
   const serverUrl = process.env.DATABASE_URL;
