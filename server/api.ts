@@ -8,6 +8,7 @@ import { UserError, errorMessage } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { schemaRoutes } from './routes/schema.ts';
 import { labRoutes } from './routes/lab.ts';
+import { localOnly } from './security.ts';
 
 /**
  * The HTTP API: thin routes over the schema and lab modules. Errors a user can cause
@@ -28,8 +29,16 @@ export function createApi(ctx: AppContext): Hono {
 }
 
 /** The API under /api plus the built page (dist/web) for everything else. */
-export function createApp(ctx: AppContext, options: { webRoot?: string } = {}): Hono {
+export interface AppOptions {
+  /** The built page (dist/web); without it only the API is served. */
+  webRoot?: string;
+  /** Host names accepted besides the loopback ones (the --host address). */
+  extraHosts?: string[];
+}
+
+export function createApp(ctx: AppContext, options: AppOptions = {}): Hono {
   const app = new Hono();
+  app.use('*', localOnly({ extraHosts: options.extraHosts }));
   app.route('/api', createApi(ctx));
   const webRoot = options.webRoot;
   if (webRoot) {
