@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppContext } from './context.ts';
-import { UserError, errorMessage } from './errors.ts';
+import { UserError, errorMessage, isConnectionError } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { schemaRoutes } from './routes/schema.ts';
 import { labRoutes } from './routes/lab.ts';
@@ -22,6 +22,9 @@ export function createApi(ctx: AppContext): Hono {
   api.notFound((c) => c.json({ error: `No API endpoint ${c.req.method} ${c.req.path}.` }, 404));
   api.onError((error, c) => {
     if (error instanceof UserError) return c.json({ error: error.message }, error.status as ContentfulStatusCode);
+    if (isConnectionError(error)) {
+      return c.json({ error: `The database is unavailable: ${errorMessage(error)}. relscope keeps serving and recovers when it returns.` }, 503);
+    }
     console.error(`relscope: ${c.req.method} ${c.req.path} failed:`, error);
     return c.json({ error: `Internal error: ${errorMessage(error)}` }, 500);
   });

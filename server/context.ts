@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { openDatabase, withClient, type DatabaseTarget, type OpenOptions } from './db/connect.ts';
 import { initOrm, type EntityList } from './orm.ts';
+import { initProjectOrm, type LoadedProject } from './project/load.ts';
 import { demoEntities } from '../entities/index.ts';
 import { ensureDemoSchema, demoTables } from './demo/schema.ts';
 import { countRows, seedDemo, type SeedProgress } from './demo/seed.ts';
@@ -12,7 +13,6 @@ import { countRows, seedDemo, type SeedProgress } from './demo/seed.ts';
  */
 export interface AppContext {
   readonly target: DatabaseTarget;
-  readonly entities: EntityList;
   /** What the user is looking at, e.g. "demo model" or a config path; shown by the page. */
   readonly projectLabel: string;
   /** MikroORM for the target, created on first use. */
@@ -25,20 +25,23 @@ export interface AppContext {
 export interface ContextOptions extends OpenOptions {
   /** Use this already-open database instead of opening one (tests, the watchdog's owner). */
   target?: DatabaseTarget;
+  /** The demo model's entities are used unless a user project or another list is given. */
   entities?: EntityList;
+  /** A user's MikroORM project (its config decides entities and discovery). */
+  project?: LoadedProject;
   projectLabel?: string;
 }
 
 export async function createContext(options: ContextOptions = {}): Promise<AppContext> {
   const target = options.target ?? (await openDatabase(options));
   const entities = options.entities ?? demoEntities;
+  const project = options.project;
   let ormPromise: Promise<MikroORM> | null = null;
   const ctx: AppContext = {
     target,
-    entities,
-    projectLabel: options.projectLabel ?? 'demo model',
+    projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
     orm() {
-      ormPromise ??= initOrm(target, entities).catch((error: unknown) => {
+      ormPromise ??= (project ? initProjectOrm(project, target.url, target.kind === 'embedded' ? 1 : 4) : initOrm(target, entities)).catch((error: unknown) => {
         ormPromise = null; // let the next call retry, e.g. once the database is back
         throw error;
       });

@@ -26,7 +26,9 @@ export function hostnameOf(hostHeader: string): string {
 export function localOnly(options: LocalOnlyOptions = {}): MiddlewareHandler {
   const allowed = new Set([...loopbackHosts, ...(options.extraHosts ?? []).map((h) => hostnameOf(h.includes(':') && !h.startsWith('[') && h.split(':').length > 2 ? `[${h}]` : h))]);
   return async (c, next) => {
-    const host = c.req.header('host');
+    // Node's HTTP server always has a Host header (HTTP/1.1 requires it); in-process
+    // requests (tests) carry the host in the URL instead.
+    const host = c.req.header('host') ?? new URL(c.req.url).host;
     if (!host || !allowed.has(hostnameOf(host))) {
       return c.json({ error: `Refused: Host "${host ?? ''}" is not an address this relscope server is bound to. Open it as http://127.0.0.1 or http://localhost.` }, 403);
     }

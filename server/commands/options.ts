@@ -1,16 +1,25 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createContext, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
+import { findConfig } from '../project/discover.ts';
+import { loadProject } from '../project/load.ts';
 
 /** Options every command that reads a database accepts. */
 export const databaseOptions = {
+  config: { type: 'string' },
+  context: { type: 'string' },
   db: { type: 'string' },
   demo: { type: 'boolean' },
   'data-dir': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const databaseHelp = `  --db URL          a PostgreSQL server (default: $DATABASE_URL, else the embedded database)
-  --demo            use the embedded demo database even when DATABASE_URL is set
+export const databaseHelp = `  --config PATH     your MikroORM config (default: found like MikroORM's CLI does:
+                    $MIKRO_ORM_CLI_CONFIG, package.json mikro-orm.configPaths,
+                    ./src/mikro-orm.config.ts, ./mikro-orm.config.ts, then .js)
+  --context NAME    which config, when the file exports several (contextName)
+  --db URL          the PostgreSQL server to read (default: $DATABASE_URL, else the
+                    config's own connection; the demo uses the embedded database)
+  --demo            show the built-in demo model on the embedded database
   --data-dir DIR    where the embedded database keeps its files (default .relscope/pgdata)`;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -25,9 +34,39 @@ export function parseCommand<O extends Options>(command: string, argv: string[],
   }
 }
 
-export function contextFromOptions(values: { db?: string; demo?: boolean; 'data-dir'?: string }): Promise<AppContext> {
-  const dbUrl = values.demo ? undefined : (values.db ?? process.env.DATABASE_URL ?? undefined);
-  return createContext({ dbUrl: dbUrl || undefined, dataDir: values['data-dir'] });
+export interface DatabaseValues {
+  config?: string;
+  context?: string;
+  db?: string;
+  demo?: boolean;
+  'data-dir'?: string;
+}
+
+/**
+ * Which model and which database: the user's project when a MikroORM config is found (on
+ * --db, $DATABASE_URL or the config's own connection), else the demo model (on --db /
+ * $DATABASE_URL, or the embedded database). --demo always means the embedded demo.
+ */
+export async function contextFromOptions(values: DatabaseValues, cwd = process.cwd()): Promise<AppContext> {
+  const dataDir = values['data-dir'];
+  if (values.demo) {
+    if (values.config) throw new UserError('--demo and --config exclude each other: the demo has its own model.');
+    return createContext({ dataDir });
+  }
+  const envUrl = process.env.DATABASE_URL || undefined;
+  const found = findConfig(cwd, values.config);
+  if (!found) return createContext({ dbUrl: values.db ?? envUrl, dataDir });
+  const project = await loadProject(found, cwd, values.context);
+  const dbUrl = values.db ?? envUrl ?? project.configUrl;
+  if (!dbUrl) throw new UserError(`${project.label} names no database; pass --db postgresql://user@host:5432/dbname.`);
+  const ctx = await createContext({ dbUrl, project });
+  try {
+    await ctx.orm(); // entity discovery fails here, before anything starts half-broken
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
+  return ctx;
 }
 
 export function parseIntegerOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

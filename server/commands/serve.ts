@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     const { rows, seeded } = await prepareDemo(ctx, { scale: 1, progress: progressBar() });
     if (seeded) console.log(`relscope: seeded the demo database (${rows.users} users, ${rows.posts} posts, ${rows.comments} comments).`);
   }
+  ctx.target.embedded?.supervise();
   const app = createApp(ctx, { webRoot, extraHosts: [host] });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     console.log(`relscope: serving http://${host.includes(':') ? `[${host}]` : host}:${info.port} on ${ctx.target.display}`);

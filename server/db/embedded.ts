@@ -28,13 +28,22 @@ export class EmbeddedPostgres {
   private info: EmbeddedStartInfo | null = null;
   private readonly lockFile: string;
   private lastPort = 0;
+  /** Set while relscope itself stops or kills the child, so that exit is not a crash. */
+  private exitExpected = false;
+  private supervised = false;
+  private restartTimer: NodeJS.Timeout | null = null;
 
   constructor(dataDir: string) {
     this.dataDir = resolve(dataDir);
     this.lockFile = `${this.dataDir}.lock`;
   }
 
+  /** Started and accepting connections. */
   get running(): boolean {
+    return this.info !== null && this.childAlive;
+  }
+
+  private get childAlive(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
@@ -99,11 +108,15 @@ export class EmbeddedPostgres {
     });
 
     child.removeAllListeners('exit');
-    child.on('exit', () => {
-      if (this.child === child) {
-        this.child = null;
-        this.info = null;
-        this.releaseLock();
+    this.exitExpected = false;
+    child.on('exit', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = null;
+      this.info = null;
+      this.releaseLock();
+      if (!this.exitExpected && this.supervised) {
+        console.error(`relscope: the embedded database exited unexpectedly (${signal ?? `code ${code}`}); restarting it.`);
+        this.scheduleRestart(500);
       }
     });
     this.lastPort = ready.port;
@@ -117,10 +130,35 @@ export class EmbeddedPostgres {
     return this.info;
   }
 
+  /**
+   * Restart the child whenever it dies without relscope asking (a crash, the OOM killer,
+   * `kill -9` from a user): the server keeps answering 503 meanwhile and recovers by itself.
+   */
+  supervise(): void {
+    this.supervised = true;
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    if (this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.supervised || this.running) return;
+      this.start().catch((error: unknown) => {
+        console.error(`relscope: restarting the embedded database failed: ${(error as Error).message}; retrying in 5 s.`);
+        this.scheduleRestart(5000);
+      });
+    }, delayMs);
+    this.restartTimer.unref();
+  }
+
   /** Graceful stop: PGlite closes its data directory, then the process exits. */
   async stop(timeoutMs = 10_000): Promise<void> {
+    this.supervised = false;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     const child = this.child;
-    if (!child || !this.running) return;
+    if (!child || !this.childAlive) return;
+    this.exitExpected = true;
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     child.send({ type: 'stop' });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -131,7 +169,8 @@ export class EmbeddedPostgres {
   /** The watchdog's stop: no cleanup, the statement in flight dies with the process. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || !this.running) return;
+    if (!child || !this.childAlive) return;
+    this.exitExpected = true;
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     child.kill('SIGKILL');
     await exited;
