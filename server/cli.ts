@@ -4,6 +4,10 @@ import { UserError, errorMessage } from './errors.ts';
 const commands = {
   serve: () => import('./commands/serve.ts'),
   seed: () => import('./commands/seed.ts'),
+  compare: () => import('./commands/compare.ts'),
+  export: () => import('./commands/export.ts'),
+  check: () => import('./commands/check.ts'),
+  lint: () => import('./commands/lint.ts'),
 } as const satisfies Record<string, () => Promise<{ run(argv: string[]): Promise<number>; summary: string }>>;
 
 type CommandName = keyof typeof commands;

@@ -6,6 +6,7 @@ import { initProjectOrm, type LoadedProject } from './project/load.ts';
 import { demoEntities } from '../entities/index.ts';
 import { ensureDemoSchema, demoTables } from './demo/schema.ts';
 import { countRows, seedDemo, type SeedProgress } from './demo/seed.ts';
+import { UserError } from './errors.ts';
 
 /**
  * What every command and route works from: one database target and one entity list.
@@ -29,14 +30,19 @@ export interface ContextOptions extends OpenOptions {
   entities?: EntityList;
   /** A user's MikroORM project (its config decides entities and discovery). */
   project?: LoadedProject;
+  /** An ORM already initialised for this target (entity discovery done before connecting). */
+  orm?: MikroORM;
   projectLabel?: string;
 }
+
+/** Contexts on a user's project: the demo helpers below refuse them (see prepareDemo). */
+const projectContexts = new WeakSet<AppContext>();
 
 export async function createContext(options: ContextOptions = {}): Promise<AppContext> {
   const target = options.target ?? (await openDatabase(options));
   const entities = options.entities ?? demoEntities;
   const project = options.project;
-  let ormPromise: Promise<MikroORM> | null = null;
+  let ormPromise: Promise<MikroORM> | null = options.orm ? Promise.resolve(options.orm) : null;
   const ctx: AppContext = {
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
@@ -53,6 +59,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       await target.close();
     },
   };
+  if (project) projectContexts.add(ctx);
   return ctx;
 }
 
@@ -65,6 +72,10 @@ export interface PrepareDemoOptions {
 
 /** Creates the demo schema when needed and seeds it when empty; returns rows per table. */
 export async function prepareDemo(ctx: AppContext, options: PrepareDemoOptions = {}): Promise<{ state: string; rows: Record<string, number>; seeded: boolean }> {
+  // With a user's project the ORM is theirs: schema.create()/drop() would act on THEIR tables.
+  if (projectContexts.has(ctx)) {
+    throw new UserError(`The demo schema is made with the demo model, not with ${ctx.projectLabel}: run this from a folder without a MikroORM config (relscope never creates or drops tables of your project).`);
+  }
   const orm = await ctx.orm();
   return ctx.withClient(async (client) => {
     const state = await ensureDemoSchema(orm, client, { reset: options.reset });

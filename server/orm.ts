@@ -16,6 +16,8 @@ export async function initOrm(target: DatabaseTarget, entities: EntityList = dem
     pool: { min: 0, max: target.kind === 'embedded' ? 1 : 4 },
     debug: false,
     allowGlobalContext: false,
+    // Never CREATE DATABASE on someone's server: a missing database is an error to report.
+    ensureDatabase: false,
     ...extra,
   });
 }

@@ -1,8 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createContext, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
-import { findConfig } from '../project/discover.ts';
-import { loadProject } from '../project/load.ts';
+import { findConfig, searchedPaths } from '../project/discover.ts';
+import { initProjectOrm, loadProject } from '../project/load.ts';
 
 /** Options every command that reads a database accepts. */
 export const databaseOptions = {
@@ -46,27 +46,35 @@ export interface DatabaseValues {
  * Which model and which database: the user's project when a MikroORM config is found (on
  * --db, $DATABASE_URL or the config's own connection), else the demo model (on --db /
  * $DATABASE_URL, or the embedded database). --demo always means the embedded demo.
+ * The project is loaded and its entities discovered here, so a broken config stops the
+ * command before anything starts.
  */
 export async function contextFromOptions(values: DatabaseValues, cwd = process.cwd()): Promise<AppContext> {
   const dataDir = values['data-dir'];
   if (values.demo) {
     if (values.config) throw new UserError('--demo and --config exclude each other: the demo has its own model.');
-    return createContext({ dataDir });
+    return createContext({ dataDir, projectLabel: 'demo model (--demo)' });
   }
   const envUrl = process.env.DATABASE_URL || undefined;
   const found = findConfig(cwd, values.config);
-  if (!found) return createContext({ dbUrl: values.db ?? envUrl, dataDir });
+  if (!found) {
+    if (values.context) throw new UserError(`--context ${values.context}: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}); pass --config PATH.`);
+    const dbUrl = values.db ?? envUrl;
+    console.error(`relscope: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}): showing the built-in demo model${dbUrl ? '' : ' on the embedded database'}. Pass --config PATH for your project, or --demo to say you mean the demo.`);
+    return createContext({ dbUrl, dataDir, projectLabel: 'demo model (no MikroORM config found)' });
+  }
   const project = await loadProject(found, cwd, values.context);
   const dbUrl = values.db ?? envUrl ?? project.configUrl;
-  if (!dbUrl) throw new UserError(`${project.label} names no database; pass --db postgresql://user@host:5432/dbname.`);
-  const ctx = await createContext({ dbUrl, project });
+  if (!dbUrl) throw new UserError(`${project.label} names no database (no dbName or clientUrl); pass --db postgresql://user@host:5432/dbname.`, { exitCode: 2 });
+  // Entity discovery needs no database: a broken entity is reported before connecting, and
+  // nothing starts half-broken.
+  const orm = await initProjectOrm(project, dbUrl, 4);
   try {
-    await ctx.orm(); // entity discovery fails here, before anything starts half-broken
+    return await createContext({ dbUrl, project, orm });
   } catch (error) {
-    await ctx.close();
+    await orm.close(true).catch(() => {});
     throw error;
   }
-  return ctx;
 }
 
 export function parseIntegerOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

@@ -1,5 +1,5 @@
-import { databaseHelp, databaseOptions, contextFromOptions, parseCommand, progressBar } from './options.ts';
-import { prepareDemo } from '../context.ts';
+import { databaseHelp, databaseOptions, parseCommand, progressBar } from './options.ts';
+import { createContext, prepareDemo } from '../context.ts';
 import { UserError } from '../errors.ts';
 
 export const summary = 'create the demo schema and fill it with deterministic data';
@@ -23,7 +23,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const scale = values.scale === undefined ? 1 : Number(values.scale);
   if (!(scale >= 0.01 && scale <= 100)) throw new UserError(`--scale must be a number from 0.01 to 100, got "${values.scale}".`);
-  const ctx = await contextFromOptions(values);
+  if (values.config || values.context) throw new UserError('seed fills the built-in demo model only; it never writes to your project, so --config and --context do not apply.');
+  // Always the demo model, whatever MikroORM config the folder holds: seed writes, and it
+  // must never do so with a user's entities.
+  const dbUrl = values.demo ? undefined : (values.db ?? (process.env.DATABASE_URL || undefined));
+  const ctx = await createContext({ dbUrl, dataDir: values['data-dir'] });
   try {
     const started = performance.now();
     // The embedded database is relscope's own: re-seeding it needs no --reset.

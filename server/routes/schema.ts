@@ -1,7 +1,133 @@
-import { Hono } from 'hono';
+/**
+ * Schema API (mounted under /api):
+ *
+ *   GET /schema?source=orm|db[&schema=a,b]
+ *       -> SchemaModel (server/schema/model.ts)
+ *   GET /diagram?source=orm|db&format=mermaid|text|svg[&focus=TABLE&depth=N&collapsePivots=1&schema=a,b]
+ *       format=mermaid (default) -> DiagramResponse (JSON, below)
+ *       format=text -> the Mermaid text as text/plain
+ *       format=svg  -> image/svg+xml rendered by Mermaid in headless Chromium (503 without Chromium)
+ *   GET /drift[?schema=a,b]
+ *       -> { findings: Finding[], counts: { error, warning, info }, orm: { origin }, db: { origin } }
+ *   GET /lint?source=orm|db[&schema=a,b]
+ *       -> { source, findings: Finding[], counts: { error, warning, info } }
+ *
+ * Finding = { severity: 'error'|'warning'|'info', code, table, column?, message }.
+ * A bad parameter answers 400 { error } naming it; a database that is down answers 503 with
+ * the reason (the server keeps running; the next request reads the catalogs afresh).
+ */
+import { Hono, type Context } from 'hono';
 import type { AppContext } from '../context.ts';
+import { UserError } from '../errors.ts';
+import { drift, type Finding } from '../schema/drift.ts';
+import { countFindings, lint } from '../schema/lint.ts';
+import { filterSchemas, loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
+import type { SchemaSource } from '../schema/model.ts';
+import { planDiagram, resolveTable, type Diagram } from '../render/mermaid.ts';
+import { diagramLimits } from '../render/mermaid-config.ts';
+import { renderImage } from '../render/image.ts';
 
-/** GET /schema, /diagram, /drift: filled in by the schema work (issue 3). */
-export function schemaRoutes(_ctx: AppContext): Hono {
-  return new Hono();
+export interface DiagramResponse extends Diagram {
+  source: SchemaSource;
+  /** The table id `focus` resolved to, or null for the whole schema. */
+  focus: string | null;
+  depth: number;
+  collapsePivots: boolean;
+  limits: typeof diagramLimits;
+}
+
+const known = {
+  schema: ['source', 'schema'],
+  diagram: ['source', 'format', 'focus', 'depth', 'collapsePivots', 'schema'],
+  drift: ['schema'],
+  lint: ['source', 'schema'],
+} as const;
+
+function rejectUnknown(c: Context, allowed: readonly string[]): void {
+  for (const name of Object.keys(c.req.queries())) {
+    if (!allowed.includes(name)) throw new UserError(`Unknown parameter "${name}"; this endpoint takes ${allowed.join(', ')}.`);
+  }
+}
+
+function single(c: Context, name: string): string | undefined {
+  const all = c.req.queries(name);
+  if (all && all.length > 1) throw new UserError(`Parameter "${name}" is given ${all.length} times; give it once.`);
+  return all?.[0];
+}
+
+function sourceParam(c: Context, fallback: SchemaSource = 'db'): SchemaSource {
+  const raw = single(c, 'source');
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'orm' || raw === 'db') return raw;
+  throw new UserError(`Parameter "source" must be orm or db, got "${raw}".`);
+}
+
+function depthParam(c: Context): number {
+  const raw = single(c, 'depth');
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 20) throw new UserError(`Parameter "depth" must be an integer from 0 to 20, got "${raw}".`);
+  return n;
+}
+
+function booleanParam(c: Context, name: string): boolean {
+  const raw = single(c, name);
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new UserError(`Parameter "${name}" must be 1 or 0 (true or false), got "${raw}".`);
+}
+
+function schemasParam(c: Context): string[] | null {
+  return parseSchemaList(single(c, 'schema'));
+}
+
+export function schemaRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+
+  app.get('/schema', async (c) => {
+    rejectUnknown(c, known.schema);
+    const model = await loadModel(ctx, sourceParam(c), schemasParam(c));
+    return c.json(model);
+  });
+
+  app.get('/diagram', async (c) => {
+    rejectUnknown(c, known.diagram);
+    const source = sourceParam(c);
+    const format = single(c, 'format') ?? 'mermaid';
+    if (format !== 'mermaid' && format !== 'svg' && format !== 'text') throw new UserError(`Parameter "format" must be mermaid, text or svg, got "${format}".`);
+    const focusRaw = single(c, 'focus');
+    const focus = focusRaw === undefined || focusRaw.trim() === '' ? null : focusRaw.trim();
+    const depth = depthParam(c);
+    const collapsePivots = booleanParam(c, 'collapsePivots');
+    const model = await loadModel(ctx, source, schemasParam(c));
+    const focusId = focus ? resolveTable(model, focus, 'Parameter "focus"').id : null;
+    const diagram = planDiagram(model, { focus: focusId, depth, collapsePivots, focusLabel: 'Parameter "focus"' });
+    if (format === 'text') return c.text(diagram.mermaid, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    if (format === 'svg') {
+      const svg = await renderImage(diagram.mermaid, 'svg');
+      return c.body(new Uint8Array(svg), 200, { 'Content-Type': 'image/svg+xml; charset=utf-8' });
+    }
+    const body: DiagramResponse = { ...diagram, source, focus: focusId, depth, collapsePivots, limits: diagramLimits };
+    return c.json(body);
+  });
+
+  app.get('/drift', async (c) => {
+    rejectUnknown(c, known.drift);
+    const schemas = schemasParam(c);
+    const orm = filterSchemas(await ormModel(ctx), schemas);
+    const db = await loadModel(ctx, 'db', schemas);
+    const findings: Finding[] = drift(orm, db);
+    return c.json({ findings, counts: countFindings(findings), orm: { origin: orm.origin }, db: { origin: db.origin } });
+  });
+
+  app.get('/lint', async (c) => {
+    rejectUnknown(c, known.lint);
+    const source = sourceParam(c);
+    const schemas = schemasParam(c);
+    const orm = filterSchemas(await ormModel(ctx), schemas);
+    const db = await loadModel(ctx, 'db', schemas);
+    return c.json(lint(orm, db, source));
+  });
+
+  return app;
 }

@@ -6,6 +6,24 @@
  * It is plain JSON (no classes, no Maps) so that `relscope export --format json` is the
  * model itself, and arrays are kept in a stable order (see `sortModel`) so the same schema
  * always serialises to the same bytes.
+ *
+ * For other tools reading the JSON export:
+ * - Order: tables, enums and relations by id; a table's columns in table order (attnum, or
+ *   property order for orm); keys, indexes, checks and FKs by name / columns.
+ * - Types are spelled as Postgres's format_type() prints them ("character varying(255)",
+ *   "timestamp with time zone", "numeric(8,2)", "integer[]"), for both sources, so equal
+ *   types compare equal.
+ * - Fields only a source can know are null / empty on the other: `entity`, `property`,
+ *   `fromProperty`, `cascade`, … are orm-only; index `definition` and column defaults with
+ *   `::` casts are db-spelled.
+ * - `version` changes only on incompatible changes; new optional fields may appear.
+ *
+ * Example (abridged) for the demo's posts.user_id:
+ *   { "id": "public.posts.user_id->public.users", "kind": "m:1", "from": "public.posts",
+ *     "to": "public.users", "fromProperty": "author", "toProperty": "posts",
+ *     "columns": ["user_id"], "referencedColumns": ["id"], "nullable": false,
+ *     "onDelete": "cascade", "onUpdate": "no action", "cascade": ["persist"],
+ *     "inverseCascade": ["persist", "remove"], "orphanRemoval": true, "via": null, … }
  */
 
 export const schemaModelVersion = 1;
@@ -28,7 +46,8 @@ export interface Table {
   id: string;
   schema: string;
   name: string;
-  kind: 'table' | 'view' | 'materialized view' | 'partitioned table' | 'foreign table';
+  /** 'virtual' is an ORM virtual entity: a query with no database object (orm only). */
+  kind: 'table' | 'view' | 'materialized view' | 'partitioned table' | 'foreign table' | 'virtual';
   comment: string | null;
   columns: Column[];
   primaryKey: Key | null;
@@ -36,9 +55,13 @@ export interface Table {
   indexes: Index[];
   checks: Check[];
   foreignKeys: ForeignKey[];
-  /** Set for tables that come from an ORM entity. */
+  /** The entity class name mapping the table (orm only; null for a pivot table MikroORM made up). */
   entity: string | null;
-  /** A plain many-to-many pivot table: two FKs making up the primary key and nothing else. */
+  /**
+   * A plain many-to-many pivot table: exactly two FKs whose columns are all of the table's
+   * columns and make up its primary key (user_team). An association entity with columns of
+   * its own (memberships.role, post_categories.created_at) is not one.
+   */
   isPivot: boolean;
 }
 
@@ -62,17 +85,26 @@ export interface Key {
   columns: string[];
 }
 
+/**
+ * Every index of the table, including those that back the primary key and unique constraints
+ * (so "is this FK indexed?" is a question about `indexes` alone).
+ */
 export interface Index {
   name: string | null;
+  /** Key columns in index order; expression keys are not here but in `expressions`. */
   columns: string[];
-  /** Expression index text, e.g. "lower((email)::text)". */
+  /** Expression keys, e.g. "lower((email)::text)". */
   expressions: string[];
   unique: boolean;
   primary: boolean;
   /** Partial index predicate. */
   where: string | null;
   method: string;
-  /** Full CREATE INDEX text when the source is db. */
+  /**
+   * The CREATE INDEX text (db) or MikroORM's index expression (orm), for indexes that their
+   * columns alone do not describe: expressions, a predicate, a method other than btree,
+   * INCLUDE columns, DESC / NULLS FIRST. Null for a plain btree index over columns.
+   */
   definition: string | null;
 }
 
@@ -102,6 +134,11 @@ export interface EnumType {
   native: boolean;
 }
 
+/**
+ * Relations are stored from the owning side, so a model holds 'm:1', '1:1' and 'm:n'.
+ * '1:m' is the same edge seen from the referenced table; `viewFrom` in relations.ts turns
+ * one into the other for pages that list a table's relations.
+ */
 export type RelationKind = '1:1' | 'm:1' | '1:m' | 'm:n';
 
 /**
@@ -122,15 +159,22 @@ export interface Relation {
   toProperty: string | null;
   fromEntity: string | null;
   toEntity: string | null;
-  /** FK columns on `from` -> columns on `to` (for m:n: the pivot's columns, see `via`). */
+  /**
+   * m:1 and 1:1: FK columns on `from` -> referenced columns on `to`.
+   * m:n: the pivot's columns that reference `from` (join columns) and the pivot's columns that
+   * reference `to` (inverse join columns), e.g. ["user_id"] and ["team_id"] for user_team.
+   */
   columns: string[];
   referencedColumns: string[];
   /** Whether the FK columns accept null: a nullable m:1 is "zero or one". */
   nullable: boolean;
   onDelete: ReferentialAction | null;
   onUpdate: ReferentialAction | null;
-  /** ORM cascade options on the owner / inverse property, e.g. ["persist", "remove"]. */
+  /** ORM cascade options on the owning property (`fromProperty`), e.g. ["persist"]. Empty for db. */
   cascade: string[];
+  /** ORM cascade options on the inverse property (`toProperty`), e.g. ["persist", "remove"]. Empty for db. */
+  inverseCascade: string[];
+  /** ORM orphan removal on either side (a 1:m inverse or a 1:1). */
   orphanRemoval: boolean;
   /** m:n only: the pivot table id, and whether it is an association entity with columns of its own. */
   via: { table: string; entity: string | null; plainPivot: boolean } | null;
@@ -141,24 +185,70 @@ export interface Relation {
   eager: boolean;
 }
 
+/** Keeps the tables (and the relations and enums among them) of these schemas only. */
+export function filterSchemas(model: SchemaModel, schemas: string[] | null | undefined): SchemaModel {
+  if (!schemas || schemas.length === 0) return model;
+  const keep = new Set(schemas);
+  const tables = model.tables.filter((t) => keep.has(t.schema));
+  const ids = new Set(tables.map((t) => t.id));
+  return {
+    ...model,
+    tables,
+    enums: model.enums.filter((e) => keep.has(e.schema)),
+    relations: model.relations.filter((r) => ids.has(r.from) && ids.has(r.to)),
+  };
+}
+
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sorts by a string key computed once per element (not once per comparison). */
+function sortedBy<T>(items: T[], key: (item: T) => string): T[] {
+  if (items.length < 2) return [...items];
+  const keyed = items.map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => byString(a.key, b.key));
+  return keyed.map((k) => k.item);
+}
+
+const keyName = (k: { name: string | null; columns: string[] }) => `${k.name ?? ''}\u0000${k.columns.join(',')}`;
+const indexKey = (i: Index) => `${i.name ?? ''}\u0000${i.columns.join(',')}\u0000${i.expressions.join(',')}`;
+const checkKey = (c: Check) => `${c.name ?? ''}${c.expression}`;
+const fkKey = (f: ForeignKey) => `${f.columns.join(',')}\u0000${f.references}`;
 
 /** Puts every array in a fixed order so that output bytes depend only on the schema. */
 export function sortModel(model: SchemaModel): SchemaModel {
-  const keyName = (k: { name: string | null; columns: string[] }) => `${k.name ?? ''}\u0000${k.columns.join(',')}`;
   return {
     ...model,
-    tables: [...model.tables]
-      .map((t) => ({
+    tables: sortedBy(
+      model.tables.map((t) => ({
         ...t,
         // Columns keep their table order (attnum / property order): that order carries meaning.
-        uniques: [...t.uniques].sort((a, b) => byString(keyName(a), keyName(b))),
-        indexes: [...t.indexes].sort((a, b) => byString(`${a.name ?? ''}\u0000${a.columns.join(',')}\u0000${a.expressions.join(',')}`, `${b.name ?? ''}\u0000${b.columns.join(',')}\u0000${b.expressions.join(',')}`)),
-        checks: [...t.checks].sort((a, b) => byString(`${a.name ?? ''}${a.expression}`, `${b.name ?? ''}${b.expression}`)),
-        foreignKeys: [...t.foreignKeys].sort((a, b) => byString(`${a.columns.join(',')}\u0000${a.references}`, `${b.columns.join(',')}\u0000${b.references}`)),
-      }))
-      .sort((a, b) => byString(a.id, b.id)),
-    enums: [...model.enums].sort((a, b) => byString(a.id, b.id)),
-    relations: [...model.relations].sort((a, b) => byString(a.id, b.id)),
+        uniques: sortedBy(t.uniques, keyName),
+        indexes: sortedBy(t.indexes, indexKey),
+        checks: sortedBy(t.checks, checkKey),
+        foreignKeys: sortedBy(t.foreignKeys, fkKey),
+      })),
+      (t) => t.id,
+    ),
+    enums: sortedBy(model.enums, (e) => e.id),
+    relations: sortedBy(model.relations, (r) => r.id),
   };
+}
+
+/** `sortModel` for a model nobody else holds yet: sorts its arrays in place (no copies). */
+export function sortModelInPlace(model: SchemaModel): SchemaModel {
+  const inPlace = <T>(items: T[], key: (item: T) => string) => {
+    if (items.length < 2) return;
+    const sorted = sortedBy(items, key);
+    for (let i = 0; i < sorted.length; i++) items[i] = sorted[i]!;
+  };
+  for (const t of model.tables) {
+    inPlace(t.uniques, keyName);
+    inPlace(t.indexes, indexKey);
+    inPlace(t.checks, checkKey);
+    inPlace(t.foreignKeys, fkKey);
+  }
+  inPlace(model.tables, (t) => t.id);
+  inPlace(model.enums, (e) => e.id);
+  inPlace(model.relations, (r) => r.id);
+  return model;
 }

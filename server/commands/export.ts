@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { databaseHelp, databaseOptions, contextFromOptions, parseCommand, parseIntegerOption } from './options.ts';
+import { prepareDemo, type AppContext } from '../context.ts';
+import { UserError } from '../errors.ts';
+import { drift as computeDrift, type Finding } from '../schema/drift.ts';
+import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
+import type { SchemaModel, SchemaSource } from '../schema/model.ts';
+import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
+import { planDiagram, type Diagram } from '../render/mermaid.ts';
+import { renderImage } from '../render/image.ts';
+
+export const summary = 'write the schema as Mermaid, Markdown, SVG, PNG or JSON';
+
+export const help = `relscope export [--source orm|db] [--format FORMAT] [--out FILE] [--focus TABLE --depth N]
+
+Writes the schema model as a document. Same schema, same bytes: no dates, stable order.
+
+  --source orm|db       orm: the MikroORM metadata (no database needed to read it);
+                        db: the live database's catalogs (default)
+  --format FORMAT       markdown (default): mermaid diagram(s) plus a section per table
+                        mermaid: erDiagram text
+                        svg, png: the diagram rendered by Mermaid in headless Chromium
+                        (needs the system's chromium: apt-get install chromium)
+                        json: the schema model itself (see server/schema/model.ts)
+  --out FILE            write FILE (through a temp file and a rename) instead of stdout
+  --focus TABLE         draw TABLE (name, schema.name or entity) and its neighbours only
+  --depth N             hops around --focus (default 1)
+  --collapse-pivots     draw each plain pivot table (e.g. user_team) as one m:n edge
+  --schema A,B          read these schemas only (default: all but the system ones)
+  --drift / --no-drift  markdown: list drift (orm vs db) under each table; default on for
+                        --source db when the database holds the ORM's tables
+${databaseHelp}
+
+Big schemas: a diagram Mermaid would refuse (over 50,000 characters) or take minutes to lay
+out becomes an overview plus per-schema parts (markdown), or the overview / the best
+connected tables (mermaid, svg, png); use --focus for a neighbourhood with columns.`;
+
+export const exportOptions = {
+  ...databaseOptions,
+  source: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  focus: { type: 'string' },
+  depth: { type: 'string' },
+  'collapse-pivots': { type: 'boolean' },
+  schema: { type: 'string' },
+  drift: { type: 'boolean' },
+  'no-drift': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * The context for export, check and lint. On the embedded database (the demo) the demo's
+ * tables are created when it is still empty, as `serve` does, so a first `relscope export`
+ * shows the nine demo tables; no rows are written.
+ */
+export async function openContext(values: Parameters<typeof contextFromOptions>[0]): Promise<AppContext> {
+  const ctx = await contextFromOptions(values);
+  if (ctx.target.kind !== 'embedded') return ctx;
+  try {
+    await prepareDemo(ctx);
+    return ctx;
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
+}
+
+export function parseSource(raw: string | undefined, fallback: SchemaSource = 'db'): SchemaSource {
+  if (raw === undefined) return fallback;
+  if (raw === 'orm' || raw === 'db') return raw;
+  throw new UserError(`--source must be orm or db, got "${raw}".`);
+}
+
+function parseFormat(raw: string | undefined): ExportFormat {
+  if (raw === undefined) return 'markdown';
+  const lower = raw.toLowerCase();
+  const aliases: Record<string, ExportFormat> = { md: 'markdown', mmd: 'mermaid' };
+  const format = aliases[lower] ?? lower;
+  if ((exportFormats as readonly string[]).includes(format)) return format as ExportFormat;
+  throw new UserError(`--format must be one of ${exportFormats.join(', ')}, got "${raw}".`);
+}
+
+/** Writes through a temp file in the same directory and a rename: never a half-written FILE. */
+export function writeAtomically(path: string, data: string | Buffer): void {
+  const full = resolve(path);
+  const dir = dirname(full);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`Cannot write ${path}: the directory ${dir} does not exist.`);
+  if (existsSync(full) && statSync(full).isDirectory()) throw new UserError(`Cannot write ${path}: it is a directory; name a file.`);
+  const temp = join(dir, `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, full);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // nothing was written
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`Cannot write ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}.`, { exitCode: 1, cause: error });
+  }
+}
+
+/** Drift for markdown: explicit flags win; by default on for db when it holds any of the ORM's tables. */
+export async function resolveDrift(ctx: AppContext, spec: Pick<ExportSpec, 'format' | 'source'>, model: SchemaModel, flags: { drift?: boolean; noDrift?: boolean }): Promise<{ enabled: boolean; findings: Finding[] | null }> {
+  if (spec.format !== 'markdown') return { enabled: false, findings: null };
+  if (flags.drift && flags.noDrift) throw new UserError('--drift and --no-drift exclude each other.');
+  if (flags.noDrift || (!flags.drift && spec.source === 'orm')) return { enabled: false, findings: null };
+  const orm = spec.source === 'orm' ? model : await ormModel(ctx);
+  const db = spec.source === 'db' ? model : await loadModel(ctx, 'db');
+  if (!flags.drift) {
+    const dbIds = new Set(db.tables.map((t) => t.id));
+    if (!orm.tables.some((t) => dbIds.has(t.id))) return { enabled: false, findings: null };
+  }
+  return { enabled: true, findings: computeDrift(orm, db) };
+}
+
+/** Drift notes for a spec whose `drift` flag is already decided (check re-creating an export). */
+export async function driftFor(ctx: AppContext, spec: ExportSpec, model: SchemaModel): Promise<Finding[] | null> {
+  if (spec.format !== 'markdown' || !spec.drift) return null;
+  const orm = spec.source === 'orm' ? model : await ormModel(ctx);
+  const db = spec.source === 'db' ? model : await loadModel(ctx, 'db');
+  return computeDrift(orm, db);
+}
+
+function note(diagram: Diagram | null): void {
+  if (!diagram || (!diagram.overview && !diagram.truncated)) return;
+  const what = diagram.truncated ? `${diagram.tables.length} of ${diagram.tables.length + diagram.omitted} tables` : 'table names only';
+  console.error(`relscope: the schema is too big for one diagram with columns; drew ${what}. Use --format markdown for every table, or --focus TABLE --depth N for a neighbourhood.`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommand('export', argv, exportOptions);
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  const format = parseFormat(values.format);
+  const source = parseSource(values.source);
+  if (values.depth !== undefined && !values.focus) throw new UserError('--depth needs --focus TABLE.');
+  const depth = parseIntegerOption('depth', values.depth, 1, 0, 20);
+  if (values.focus !== undefined && !values.focus.trim()) throw new UserError('--focus needs a table name.');
+  if (format === 'json' && values.focus) throw new UserError('--focus applies to diagrams (mermaid, markdown, svg, png); the json export is always the whole model.');
+  if (format === 'png' && !values.out && process.stdout.isTTY) throw new UserError('--format png writes binary data: pass --out FILE.png (or redirect stdout).');
+  const spec: ExportSpec = {
+    format,
+    source,
+    focus: values.focus?.trim() || null,
+    depth,
+    collapsePivots: !!values['collapse-pivots'],
+    drift: false,
+    schemas: parseSchemaList(values.schema),
+  };
+
+  const ctx = await openContext(values);
+  try {
+    const model = await loadModel(ctx, source, spec.schemas);
+    let output: string | Buffer;
+    let diagram: Diagram | null = null;
+    if (format === 'svg' || format === 'png') {
+      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus' });
+      output = await renderImage(diagram.mermaid, format);
+    } else {
+      const driftNotes = await resolveDrift(ctx, spec, model, { drift: values.drift, noDrift: values['no-drift'] });
+      spec.drift = driftNotes.enabled;
+      const rendered = renderExportText(spec, model, driftNotes.findings);
+      output = rendered.text;
+      diagram = rendered.diagram;
+    }
+    note(diagram);
+    if (values.out) {
+      writeAtomically(values.out, output);
+      const size = typeof output === 'string' ? Buffer.byteLength(output) : output.length;
+      console.error(`relscope: wrote ${values.out} (${format}, source ${source}, ${model.tables.length} tables, ${size.toLocaleString('en-US')} bytes).`);
+    } else {
+      await new Promise<void>((done, fail) => process.stdout.write(output, (error) => (error ? fail(error) : done())));
+    }
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,0 +1,44 @@
+import { databaseHelp, databaseOptions, parseCommand } from './options.ts';
+import { openContext, parseSource } from './export.ts';
+import { UserError } from '../errors.ts';
+import { formatFindings, lint } from '../schema/lint.ts';
+import { loadModel, ormModel, filterSchemas, parseSchemaList } from '../schema/load.ts';
+
+export const summary = 'drift (orm vs db) and schema advice, grouped by severity; exit 1 on errors';
+
+export const help = `relscope lint [--source orm|db] [--format text|json] [--schema A,B]
+
+Compares the MikroORM metadata with the database (missing tables, columns and FKs, type,
+nullability and unique mismatches, ON DELETE rules) and adds advice on the chosen source's
+schema (FKs without an index, tables without a primary key, duplicate indexes, ...).
+Exit 1 when any finding is an error, 0 otherwise.
+
+  --source orm|db       which model the advice reads (default db)
+  --format text|json    text grouped by severity (default), or JSON for machines:
+                        { "source", "findings": [{ severity, code, table, column?, message }],
+                          "counts": { error, warning, info } }
+  --schema A,B          these schemas only
+${databaseHelp}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommand('lint', argv, { ...databaseOptions, source: { type: 'string' }, format: { type: 'string' }, schema: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  const source = parseSource(values.source);
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${format}".`);
+  const schemas = parseSchemaList(values.schema);
+  const ctx = await openContext(values);
+  try {
+    const orm = filterSchemas(await ormModel(ctx), schemas);
+    const db = await loadModel(ctx, 'db', schemas);
+    const result = lint(orm, db, source);
+    if (format === 'json') console.log(JSON.stringify(result, null, 2));
+    else process.stdout.write(formatFindings(result.findings));
+    return result.counts.error > 0 ? 1 : 0;
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Captures every statement a load sends, at the pg client: the SQL exactly as sent (MikroORM 7
+ * inlines parameters before it reaches the driver), the client wall time around the driver
+ * call with performance.now() (the ORM logger's `took` is whole milliseconds from Date.now()),
+ * rows returned and bytes on the wire.
+ *
+ * How: each pooled pg client's `query` is wrapped the first time the pool hands it out (the
+ * pool's 'acquire' event fires on every checkout, so clients created before we looked are
+ * covered too). The wrapper records only inside a capture session, which lives in an
+ * AsyncLocalStorage: two comparisons running at once each see only their own statements,
+ * because the session follows the async chain from `em.find()` / `.load()` down to
+ * `client.query()`; statements of anyone else on the same pool pass through untouched.
+ *
+ * Inside a session the wrapper also refuses, before sending, any statement that is not a
+ * plain read-only SELECT: a load that would write never reaches the server. Transaction
+ * control (BEGIN, ROLLBACK, ...) passes, so that an ORM that tried to flush can still roll
+ * back and return its connection.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
+import { checkReadOnly, isTransactionControl } from './sql.ts';
+
+export interface CapturedStatement {
+  sql: string;
+  params: unknown[];
+  ms: number;
+  rows: number;
+  bytesReceived: number;
+  bytesSent: number;
+  /** What the session was doing when it was sent (the lazy loop's populate path, '' for roots). */
+  path?: string;
+  error?: string;
+}
+
+export interface CaptureSession {
+  statements: CapturedStatement[];
+  /** Set by the lazy loop before each level, copied onto every statement. */
+  path?: string;
+  /** Time spent in the capture wrapper itself (read-only check, bookkeeping): relscope's share of a load. */
+  overheadMs?: number;
+}
+
+/** A statement that a capture session refused to send. */
+export class RefusedStatementError extends Error {
+  readonly sql: string;
+  constructor(sql: string, reason: string) {
+    super(`relscope refused to send a statement that is not a plain read-only SELECT (${reason}): ${sql.slice(0, 200)}`);
+    this.name = 'RefusedStatementError';
+    this.sql = sql;
+  }
+}
+
+const storage = new AsyncLocalStorage<CaptureSession>();
+const instrumentedPools = new WeakSet<object>();
+const instrumentedClients = new WeakSet<object>();
+
+/** Runs `work` with statements captured into a new session; the session is returned with the result. */
+export async function capture<T>(work: () => Promise<T>, session: CaptureSession = { statements: [] }): Promise<{ value: T; session: CaptureSession }> {
+  const value = await storage.run(session, work);
+  return { value, session };
+}
+
+/** The session of the current async context, if any. */
+export function currentSession(): CaptureSession | undefined {
+  return storage.getStore();
+}
+
+/** Runs `work` outside any capture session (EXPLAIN and bookkeeping queries must not be recorded). */
+export function uncaptured<T>(work: () => Promise<T>): Promise<T> {
+  return storage.exit(work);
+}
+
+interface StreamHolder {
+  connection?: { stream?: NodeJS.EventEmitter };
+}
+
+type QueryFn = (...args: unknown[]) => unknown;
+
+/** Wraps the clients of a pg Pool (idempotent). */
+export function instrumentPool(pool: pg.Pool): void {
+  if (instrumentedPools.has(pool)) return;
+  instrumentedPools.add(pool);
+  pool.on('acquire', (client) => instrumentClient(client));
+}
+
+function instrumentClient(client: pg.PoolClient): void {
+  if (instrumentedClients.has(client)) return;
+  instrumentedClients.add(client);
+  let received = 0;
+  (client as unknown as StreamHolder).connection?.stream?.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  // pg's query() has many overloads; we only intercept (text, values) without a callback, which is how Kysely calls it.
+  const original = client.query.bind(client) as unknown as QueryFn;
+  const wrapped: QueryFn = (...args) => {
+    const session = storage.getStore();
+    const [text, values, callback] = args;
+    if (!session || typeof text !== 'string' || typeof callback === 'function' || typeof values === 'function') return original(...args);
+    const entered = performance.now();
+    const params = Array.isArray(values) ? values : [];
+    const check = isTransactionControl(text) ? ({ ok: true } as const) : checkReadOnly(text);
+    const path = session.path;
+    if (!check.ok) {
+      session.statements.push({ sql: text, params, ms: 0, rows: 0, bytesReceived: 0, bytesSent: 0, path, error: `refused: ${check.reason}` });
+      return Promise.reject(new RefusedStatementError(text, check.reason));
+    }
+    const before = received;
+    const started = performance.now();
+    session.overheadMs = (session.overheadMs ?? 0) + (started - entered);
+    const result = original(text, values) as Promise<pg.QueryResult>;
+    return result.then(
+      (res) => {
+        const ended = performance.now();
+        session.statements.push({ sql: text, params, ms: ended - started, rows: res.rows?.length ?? res.rowCount ?? 0, bytesReceived: received - before, bytesSent: Buffer.byteLength(text), path });
+        session.overheadMs = (session.overheadMs ?? 0) + (performance.now() - ended);
+        return res;
+      },
+      (error: unknown) => {
+        const ms = performance.now() - started;
+        session.statements.push({ sql: text, params, ms, rows: 0, bytesReceived: received - before, bytesSent: Buffer.byteLength(text), path, error: error instanceof Error ? error.message : String(error) });
+        throw error;
+      },
+    );
+  };
+  (client as unknown as { query: QueryFn }).query = wrapped;
+}

@@ -1,0 +1,271 @@
+/**
+ * Text renderings of a CompareReport for the CLI: a table readable in an 80-column terminal,
+ * and Markdown (for issues and pull requests). JSON is the report itself.
+ */
+import type { CompareReport, ExplainResult, PlanNodeSummary, StatementGroup, StrategyResult } from './types.ts';
+
+const width = 80;
+
+function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function ms(value: number | null | undefined, digits?: number): string {
+  if (value === null || value === undefined) return '-';
+  const d = digits ?? (value >= 100 ? 0 : value >= 10 ? 1 : 2);
+  return value.toFixed(d);
+}
+
+function kib(bytes: number): string {
+  return bytes >= 10 * 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)}M` : bytes >= 1024 ? `${Math.round(bytes / 1024)}` : `${(bytes / 1024).toFixed(1)}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Word-wraps `text` to `max` columns, continuation lines indented. */
+export function wrap(text: string, max = width, indent = '', firstIndent = indent): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = firstIndent;
+  let empty = true;
+  for (const word of words) {
+    const candidate = empty ? line + word : `${line} ${word}`;
+    if (candidate.length > max && !empty) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line = candidate;
+    }
+    empty = false;
+  }
+  if (!empty) lines.push(line);
+  return lines.map((l) => (l.length > max ? clip(l, max) : l));
+}
+
+function commandLine(report: CompareReport): string {
+  const r = report.request;
+  const parts = [`relscope compare ${r.entity}`];
+  if (r.populate.length) parts.push(`--populate ${r.populate.join(',')}`);
+  if (Object.keys(r.where).length) parts.push(`--where '${JSON.stringify(r.where)}'`);
+  if (!r.orderByDefaulted) parts.push(`--order-by '${JSON.stringify(r.orderBy.length === 1 ? r.orderBy[0] : r.orderBy)}'`);
+  parts.push(`--limit ${r.limit}`);
+  if (r.offset) parts.push(`--offset ${r.offset}`);
+  return parts.join(' ');
+}
+
+function planLine(node: PlanNodeSummary, analyzed: boolean): string {
+  const rows = analyzed && node.rowsActual !== undefined ? `${num(Math.round(node.rowsEstimated))}→${num(Math.round(node.rowsActual))} rows` : `~${num(Math.round(node.rowsEstimated))} rows`;
+  const loops = node.loops !== undefined && node.loops > 1 ? ` ×${num(node.loops)}` : '';
+  const time = node.exclusiveMs !== undefined ? ` ${ms(node.exclusiveMs)} ms` : ` cost ${node.totalCost.toFixed(0)}`;
+  const flag = node.flags.includes('seq-scan-on-fk') ? ' !fk' : node.flags.includes('misestimate') ? ` !${node.misestimateFactor}×` : '';
+  return `${rows}${loops}${time}${flag}`;
+}
+
+/** The plan as an indented tree: label on the left, rows/time on the right, one line per node. */
+export function planTree(explain: ExplainResult, indent: string, maxWidth = width, maxNodes = 14): string[] {
+  if (!explain.plan) return [];
+  const analyzed = explain.status === 'analyzed';
+  const lines: string[] = [];
+  let shown = 0;
+  let hidden = 0;
+  const walk = (node: PlanNodeSummary, depth: number) => {
+    if (shown >= maxNodes) {
+      hidden++;
+      node.children.forEach((c) => walk(c, depth + 1));
+      return;
+    }
+    shown++;
+    const right = planLine(node, analyzed);
+    const prefix = `${indent}${depth ? `${'  '.repeat(depth - 1)}└ ` : ''}`;
+    const star = node.flags.includes('slowest') && analyzed ? '*' : '';
+    const room = Math.max(10, maxWidth - prefix.length - right.length - 2);
+    lines.push(`${prefix}${clip(star + node.label, room).padEnd(room)}  ${right}`);
+    node.children.forEach((c) => walk(c, depth + 1));
+  };
+  walk(explain.plan, 0);
+  if (hidden) lines.push(`${indent}… ${hidden} more node${hidden === 1 ? '' : 's'} (see --format json)`);
+  return lines;
+}
+
+function explainHeadline(e: ExplainResult): string {
+  switch (e.status) {
+    case 'analyzed': return `plan: ${ms(e.executionMs)} ms exec, ${ms(e.planningMs)} ms planning${e.buffers ? `, buffers ${num(e.buffers.sharedHit)} hit / ${num(e.buffers.sharedRead)} read` : ''}`;
+    case 'estimated': return `plan (estimates only): ${e.error ?? ''}`;
+    case 'timed-out': return `plan TIMED OUT: ${e.error ?? `after ${e.timeout?.ms} ms`}`;
+    case 'refused': return `plan REFUSED: ${e.error ?? ''}`;
+    case 'error': return `plan ERROR: ${e.error ?? ''}`;
+    case 'skipped': return 'plan: not explained (--no-explain)';
+  }
+}
+
+function strategyRow(s: StrategyResult): string {
+  const server = s.serverMs === null ? '-' : `${ms(s.serverMs)}${s.serverMsEstimated ? '*' : ''}`;
+  if (s.status === 'error') return `${s.strategy.padEnd(11)} ${clip(`error: ${s.error ?? ''}`, width - 12)}`;
+  const capped = s.status === 'capped';
+  return [
+    `${s.strategy}${capped ? '+' : ''}`.padEnd(11),
+    num(s.roundTrips).padStart(6),
+    ms(s.wallMs.median).padStart(8),
+    `${ms(s.wallMs.min)}-${ms(s.wallMs.max)}`.padStart(12),
+    server.padStart(8),
+    num(s.rows).padStart(7),
+    (capped ? '-' : num(s.entities)).padStart(7),
+    (capped ? '-' : s.duplicationFactor.toFixed(1)).padStart(5),
+    kib(s.bytesReceived).padStart(6),
+  ].join(' ');
+}
+
+function groupHeader(g: StatementGroup): string {
+  const where = g.path === undefined ? '' : g.path === '' ? '  roots' : `  ${g.path}`;
+  return `  ${g.id.padEnd(4)}×${num(g.count).padEnd(6)}${ms(g.totalMs).padStart(8)} ms ${num(g.rows).padStart(7)} rows${where}`;
+}
+
+/** The table format: readable in 80 columns. */
+export function formatTable(report: CompareReport, options: { sqlLines?: number } = {}): string {
+  const out: string[] = [];
+  const r = report.request;
+  out.push(...wrap(commandLine(report), width, '    '));
+  const db = report.database.display.includes(report.database.serverVersion) ? report.database.display : `${report.database.display} (PostgreSQL ${report.database.serverVersion})`;
+  out.push(...wrap(`${db}; ${r.repeat} run${r.repeat === 1 ? '' : 's'} per strategy after a warm-up; took ${(report.timing.totalMs / 1000).toFixed(1)} s`, width));
+  out.push('');
+  out.push(`${'strategy'.padEnd(11)} ${'trips'.padStart(6)} ${'median'.padStart(8)} ${'min-max'.padStart(12)} ${'server'.padStart(8)} ${'rows'.padStart(7)} ${'entity'.padStart(7)} ${'dup'.padStart(5)} ${'KiB'.padStart(6)}`);
+  out.push(`${''.padEnd(11)} ${''.padStart(6)} ${'ms'.padStart(8)} ${'ms'.padStart(12)} ${'ms'.padStart(8)}`);
+  for (const s of report.strategies) out.push(strategyRow(s));
+  const cappedNote = report.strategies.some((s) => s.status === 'capped') ? ' +: capped, stopped early (see its notes): counts and times are lower bounds.' : '';
+  out.push(...wrap(`trips: statements (round trips); median/min-max: end-to-end load time; server: execution time from EXPLAIN ANALYZE (* estimated from one plan per statement group); dup: rows per hydrated entity; KiB: received on the wire.${cappedNote}`, width, '  ', '  '));
+  out.push('');
+  out.push(...wrap(`Verdict: ${report.verdict.sentence}`, width, '  '));
+  const c = report.correctness;
+  if (c.consistent) {
+    const ref = report.strategies.find((s) => s.strategy === c.reference);
+    const types = ref ? Object.entries(ref.entitiesByType).map(([t, n]) => `${t} ${num(n)}`).join(', ') : '';
+    out.push(...wrap(`Correctness: every strategy hydrated the same graph${ref ? ` (${num(ref.entities)} entities: ${types})` : ''}.`, width, '  '));
+  } else {
+    out.push('Correctness: GRAPHS DIFFER');
+    for (const d of c.differences) out.push(...wrap(`- ${d.strategy} vs ${d.reference}${d.path ? ` at ${d.path}` : ''}: ${d.message}`, width, '    '));
+  }
+
+  const sqlLines = options.sqlLines ?? 2;
+  for (const s of report.strategies) {
+    out.push('');
+    const title = `── ${s.strategy}: ${num(s.roundTrips)} statement${s.roundTrips === 1 ? '' : 's'} in ${s.groups.length} group${s.groups.length === 1 ? '' : 's'} `;
+    out.push(title.padEnd(width, '─'));
+    for (const note of s.notes) out.push(...wrap(note, width, '  ', '  '));
+    if (s.error) out.push(...wrap(`error: ${s.error}`, width, '  ', '  '));
+    for (const g of s.groups) {
+      out.push(groupHeader(g));
+      const sql = g.sql.replace(/\s+/g, ' ');
+      const chunks: string[] = [];
+      for (let i = 0; i < sql.length && chunks.length < sqlLines; i += width - 8) chunks.push(sql.slice(i, i + width - 8));
+      if (chunks.length * (width - 8) < sql.length) chunks[chunks.length - 1] = clip(chunks[chunks.length - 1]! + sql.slice(chunks.length * (width - 8)), width - 8);
+      chunks.forEach((chunk) => out.push(`      ${chunk}`));
+      out.push(...wrap(explainHeadline(g.explain), width, '        ', '      '));
+      out.push(...planTree(g.explain, '        '));
+    }
+  }
+
+  if (report.sweep) {
+    const sw = report.sweep;
+    out.push('');
+    out.push(`── scaling sweep: round trips / median ms per page size (${sw.repeat} run${sw.repeat === 1 ? '' : 's'} each) `.padEnd(width, '─'));
+    const cell = Math.min(17, Math.floor((width - 11) / Math.max(sw.pageSizes.length, 1)));
+    out.push(`${'strategy'.padEnd(11)}${sw.pageSizes.map((p) => `limit ${p}`.padStart(cell)).join('')}`);
+    for (const line of sw.series) {
+      out.push(`${line.strategy.padEnd(11)}${line.points.map((p) => clip(p.status === 'error' ? 'error' : `${num(p.roundTrips)}${p.status === 'capped' ? '+' : ''}/${ms(p.wallMs)}`, cell - 1).padStart(cell)).join('')}`);
+    }
+    const roots = sw.series[0]?.points.map((p) => p.roots) ?? [];
+    if (roots.some((n, i) => n < sw.pageSizes[i]!)) out.push(...wrap(`roots actually loaded: ${roots.map(num).join(', ')} (the table has fewer rows than the page size)`, width, '  ', '  '));
+    if (sw.series.some((l) => l.points.some((p) => p.status === 'capped'))) out.push('  +: capped, stopped early (see notes): a lower bound');
+    out.push(`  sweep took ${(sw.tookMs / 1000).toFixed(1)} s`);
+  }
+
+  if (report.advice.length) {
+    out.push('');
+    out.push('── advice '.padEnd(width, '─'));
+    for (const a of report.advice) out.push(...wrap(`${a.severity === 'info' ? '-' : a.severity === 'error' ? '!!' : '!'} ${a.message}`, width, '    ', ''));
+  }
+  if (report.notes.length) {
+    out.push('');
+    out.push('── notes '.padEnd(width, '─'));
+    for (const n of report.notes) out.push(...wrap(`- ${n}`, width, '  ', ''));
+  }
+  const t = report.timing;
+  out.push('');
+  out.push(...wrap(`Time: ${ms(t.totalMs / 1000, 1)} s total = loads ${ms(t.loadsMs / 1000, 1)} s (statements ${ms(t.statementsMs / 1000, 2)} s) + ${num(t.statementsExplained)} EXPLAINs ${ms(t.explainMs / 1000, 2)} s + relscope ${ms(t.overheadMs / 1000, 2)} s.`, width));
+  return out.join('\n');
+}
+
+function mdEscape(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** The markdown format: tables and code blocks, plans included. */
+export function formatMarkdown(report: CompareReport): string {
+  const out: string[] = [];
+  const r = report.request;
+  out.push(`## relscope compare ${r.entity}${r.populate.length ? ` (${r.populate.join(', ')})` : ''}`);
+  out.push('');
+  const db = report.database.display.includes(report.database.serverVersion) ? report.database.display : `${report.database.display} (PostgreSQL ${report.database.serverVersion})`;
+  out.push(`\`${commandLine(report)}\` on ${db}; ${r.repeat} run${r.repeat === 1 ? '' : 's'} per strategy after a warm-up.`);
+  out.push('');
+  out.push('| strategy | round trips | median ms | min–max ms | server ms | planning ms | rows | entities | dup | KiB | buffers hit/read |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of report.strategies) {
+    if (s.status === 'error') {
+      out.push(`| ${s.strategy} | error: ${mdEscape(s.error ?? '')} ||||||||||`);
+      continue;
+    }
+    out.push(`| ${s.strategy}${s.status === 'capped' ? ' (capped)' : ''} | ${num(s.roundTrips)} | ${ms(s.wallMs.median)} | ${ms(s.wallMs.min)}–${ms(s.wallMs.max)} | ${s.serverMs === null ? '–' : ms(s.serverMs)}${s.serverMsEstimated ? '*' : ''} | ${s.planningMs === null ? '–' : ms(s.planningMs)} | ${num(s.rows)} | ${num(s.entities)} | ${s.duplicationFactor.toFixed(2)} | ${kib(s.bytesReceived)} | ${s.buffers ? `${num(s.buffers.sharedHit)}/${num(s.buffers.sharedRead)}` : '–'} |`);
+  }
+  out.push('');
+  out.push('\\* estimated: one plan per group of statements that differ only in values, times its count.');
+  out.push('');
+  out.push(`**Verdict:** ${report.verdict.sentence}`);
+  out.push('');
+  out.push(report.correctness.consistent
+    ? `**Correctness:** every strategy hydrated the same graph (reference: ${report.correctness.reference ?? '–'}).`
+    : `**Correctness: graphs differ.**\n\n${report.correctness.differences.map((d) => `- ${d.strategy} vs ${d.reference}${d.path ? ` at \`${d.path}\`` : ''}: ${d.message}`).join('\n')}`);
+  if (report.advice.length) {
+    out.push('');
+    out.push('### Advice');
+    out.push('');
+    for (const a of report.advice) out.push(`- ${a.severity === 'info' ? '' : `**${a.severity}:** `}${a.message}`);
+  }
+  if (report.sweep) {
+    const sw = report.sweep;
+    out.push('');
+    out.push(`### Scaling sweep (round trips / median ms, ${sw.repeat} run${sw.repeat === 1 ? '' : 's'} each)`);
+    out.push('');
+    out.push(`| strategy | ${sw.pageSizes.map((p) => `limit ${p}`).join(' | ')} |`);
+    out.push(`|---|${sw.pageSizes.map(() => '---:').join('|')}|`);
+    for (const line of sw.series) out.push(`| ${line.strategy} | ${line.points.map((p) => (p.status === 'error' ? 'error' : `${num(p.roundTrips)}${p.status === 'capped' ? '+' : ''} / ${ms(p.wallMs)}`)).join(' | ')} |`);
+  }
+  for (const s of report.strategies) {
+    out.push('');
+    out.push(`### ${s.strategy}: ${num(s.roundTrips)} statements in ${s.groups.length} groups`);
+    out.push('');
+    for (const note of s.notes) out.push(`> ${note}\n`);
+    for (const g of s.groups) {
+      out.push(`**${g.id}** ×${num(g.count)}, ${ms(g.totalMs)} ms, ${num(g.rows)} rows${g.path !== undefined ? `, ${g.path === '' ? 'roots' : `\`${g.path}\``}` : ''}: ${explainHeadline(g.explain)}`);
+      out.push('');
+      out.push('```sql');
+      out.push(g.sql);
+      out.push('```');
+      const tree = planTree(g.explain, '', 110, 40);
+      if (tree.length) {
+        out.push('```');
+        out.push(...tree);
+        out.push('```');
+      }
+      out.push('');
+    }
+  }
+  if (report.notes.length) {
+    out.push('### Notes');
+    out.push('');
+    for (const n of report.notes) out.push(`- ${n}`);
+  }
+  return out.join('\n');
+}

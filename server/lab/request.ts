@@ -1,0 +1,361 @@
+/**
+ * Validation of a comparison request against the ORM's metadata. Nothing is executed for an
+ * invalid request: every field is checked here first, and a problem becomes one UserError
+ * (400 / exit 2) naming the field and the valid choices.
+ *
+ * The where-object is checked property by property as well: MikroORM treats unknown keys in
+ * some positions as SQL expressions, so only the entity's own properties and a fixed list of
+ * operators get through, and values must be plain JSON scalars (or arrays of them).
+ */
+import type { EntityMetadata, EntityProperty, MetadataStorage } from '@mikro-orm/core';
+import { UserError } from '../errors.ts';
+import {
+  compareLimits, strategyDescriptions, strategyNames,
+  type CompareRequest, type CompareRequestInput, type EntityInfo, type EntityRelationInfo, type StrategyName,
+} from './types.ts';
+
+/** A populate path as a tree: one node per relation, children are the nested paths. */
+export interface PathNode {
+  /** Full path from the root, e.g. "posts.comments". */
+  path: string;
+  /** The relation's property name on its parent entity. */
+  prop: string;
+  kind: '1:1' | 'm:1' | '1:m' | 'm:n';
+  toMany: boolean;
+  /** Owning side of a 1:1 / m:1 (the FK is on the parent) or owner of an m:n. */
+  owner: boolean;
+  parentEntity: string;
+  targetEntity: string;
+  children: PathNode[];
+}
+
+/** A request with its entity resolved, ready to run. */
+export interface ResolvedRequest {
+  request: CompareRequest;
+  meta: EntityMetadata;
+  tree: PathNode[];
+}
+
+/** How fields are named in messages: `limit` for the API, `--limit` for the CLI. */
+export type FieldNamer = (field: keyof CompareRequestInput) => string;
+
+const apiNames: FieldNamer = (field) => field;
+
+const relationKinds = new Set(['1:1', 'm:1', '1:m', 'm:n']);
+
+/** The entities a user can compare: every entity with metadata except generated pivot tables. */
+export function userEntities(metadata: MetadataStorage): EntityMetadata[] {
+  const all = [...metadata.getAll().values()].filter((meta) => !meta.embeddable && !meta.virtual && !meta.abstract);
+  // A pivot table MikroORM generated for a plain m:n (user_team) has relations named <Entity>_owner/_inverse.
+  const generated = (meta: EntityMetadata) => meta.pivotTable && meta.relations.length > 0 && meta.relations.every((r) => /_(owner|inverse)$/.test(r.name));
+  return all.filter((meta) => !generated(meta)).sort((a, b) => a.className.localeCompare(b.className));
+}
+
+function relationsOf(meta: EntityMetadata): EntityProperty[] {
+  return meta.relations.filter((prop) => relationKinds.has(prop.kind));
+}
+
+function listOrNone(names: string[]): string {
+  return names.length ? names.join(', ') : '(none)';
+}
+
+function describeRelation(prop: EntityProperty): EntityRelationInfo {
+  const info: EntityRelationInfo = {
+    name: prop.name,
+    kind: prop.kind as EntityRelationInfo['kind'],
+    target: prop.targetMeta?.className ?? String(prop.type),
+    owner: Boolean(prop.owner) || prop.kind === 'm:1',
+    nullable: prop.kind === '1:m' || prop.kind === 'm:n' ? true : Boolean(prop.nullable) || (prop.kind === '1:1' && !prop.owner),
+  };
+  if (prop.strategy) info.strategy = String(prop.strategy);
+  if (prop.kind === 'm:n' && prop.pivotTable) info.pivotTable = prop.pivotTable;
+  return info;
+}
+
+/** Each entity's scalars and relations, and the populate paths a page can offer. */
+export function describeEntities(metadata: MetadataStorage): EntityInfo[] {
+  return userEntities(metadata).map((meta) => {
+    const relations = relationsOf(meta).map(describeRelation);
+    const paths: string[] = [];
+    for (const prop of relationsOf(meta)) {
+      paths.push(prop.name);
+      const back = prop.mappedBy ?? prop.inversedBy;
+      for (const child of relationsOf(prop.targetMeta!)) {
+        // user.posts.author is the user again: not worth offering.
+        if (child.name === back && child.targetMeta?.className === meta.className) continue;
+        paths.push(`${prop.name}.${child.name}`);
+      }
+    }
+    return {
+      name: meta.className,
+      tableName: meta.tableName,
+      primaryKeys: [...meta.primaryKeys],
+      scalars: Object.values(meta.properties).filter((p) => p.kind === 'scalar' && p.persist !== false).map((p) => p.name),
+      relations,
+      paths,
+    };
+  });
+}
+
+export function resolveEntity(metadata: MetadataStorage, name: unknown, field = 'entity'): EntityMetadata {
+  const entities = userEntities(metadata);
+  if (typeof name !== 'string' || !name.trim()) {
+    throw new UserError(`${field} is required: one of ${listOrNone(entities.map((m) => m.className))}.`);
+  }
+  const wanted = name.trim();
+  const meta = entities.find((m) => m.className === wanted) ?? entities.find((m) => m.className.toLowerCase() === wanted.toLowerCase());
+  if (!meta) throw new UserError(`${field}: unknown entity "${wanted}"; entities: ${listOrNone(entities.map((m) => m.className))}.`);
+  return meta;
+}
+
+/** Parses populate paths into a tree; every segment must be a relation of the entity before it. */
+export function parsePopulate(meta: EntityMetadata, raw: unknown, field = 'populate'): { paths: string[]; tree: PathNode[] } {
+  let list: string[];
+  if (raw === undefined || raw === null || raw === '') list = [];
+  else if (typeof raw === 'string') list = raw.split(',');
+  else if (Array.isArray(raw) && raw.every((p) => typeof p === 'string')) list = raw.flatMap((p: string) => p.split(','));
+  else throw new UserError(`${field} must be a list of relation paths such as ["posts.comments", "profile"] (or "posts.comments,profile").`);
+  const paths = [...new Set(list.map((p) => p.trim()).filter(Boolean))];
+  const roots: PathNode[] = [];
+  for (const path of paths) {
+    let current = meta;
+    let level = roots;
+    const segments = path.split('.');
+    segments.forEach((segment, i) => {
+      const prop = current.properties[segment];
+      const relations = relationsOf(current).map((r) => r.name);
+      if (!prop || !relationKinds.has(prop.kind)) {
+        const what = prop ? `is a ${prop.kind} property of ${current.className}, not a relation` : `is not a relation of ${current.className}`;
+        throw new UserError(`${field}: in "${path}", "${segment}" ${what}; relations of ${current.className}: ${listOrNone(relations)}.`);
+      }
+      const full = segments.slice(0, i + 1).join('.');
+      let node = level.find((n) => n.prop === segment);
+      if (!node) {
+        node = {
+          path: full,
+          prop: segment,
+          kind: prop.kind as PathNode['kind'],
+          toMany: prop.kind === '1:m' || prop.kind === 'm:n',
+          owner: Boolean(prop.owner) || prop.kind === 'm:1',
+          parentEntity: current.className,
+          targetEntity: prop.targetMeta!.className,
+          children: [],
+        };
+        level.push(node);
+      }
+      level = node.children;
+      current = prop.targetMeta!;
+    });
+  }
+  // Only the leaves matter to MikroORM's populate: "posts.comments" populates posts too.
+  const leaves: string[] = [];
+  const walk = (nodes: PathNode[]) => nodes.forEach((n) => (n.children.length ? walk(n.children) : leaves.push(n.path)));
+  walk(roots);
+  return { paths: leaves, tree: roots };
+}
+
+/** All nodes of a path tree, parents before children, breadth first (the lazy loop's order). */
+export function levels(tree: PathNode[]): PathNode[][] {
+  const out: PathNode[][] = [];
+  let level = tree;
+  while (level.length) {
+    out.push(level);
+    level = level.flatMap((n) => n.children);
+  }
+  return out;
+}
+
+function parseJsonField(raw: unknown, field: string): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw new UserError(`${field} is not valid JSON (${error instanceof Error ? error.message : String(error)}); expected an object such as {"name": {"$like": "a%"}}.`);
+  }
+}
+
+const scalarOperators = new Set(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$lte', '$like', '$ilike', '$re', '$exists', '$contains', '$contained', '$overlap', '$fulltext', '$not']);
+const relationOperators = new Set(['$eq', '$ne', '$in', '$nin', '$exists', '$some', '$none', '$every', '$not']);
+const collectionOperators = new Set(['$some', '$none', '$every']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function isScalarOrList(value: unknown): boolean {
+  return isScalar(value) || (Array.isArray(value) && value.every(isScalar));
+}
+
+/** Checks a MikroORM where-object: known properties, known operators, JSON scalar values. */
+export function validateWhere(meta: EntityMetadata, value: unknown, field: string, at = ''): void {
+  const here = at || field;
+  if (!isPlainObject(value)) throw new UserError(`${here} must be an object of ${meta.className} properties, e.g. {"id": {"$lt": 100}}.`);
+  for (const [key, v] of Object.entries(value)) {
+    const path = at ? `${at}.${key}` : `${field}.${key}`;
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(v) || v.length === 0) throw new UserError(`${path} must be a non-empty array of conditions.`);
+      v.forEach((item, i) => validateWhere(meta, item, field, `${path}[${i}]`));
+      continue;
+    }
+    if (key === '$not') {
+      validateWhere(meta, v, field, path);
+      continue;
+    }
+    if (key.startsWith('$')) throw new UserError(`${path}: operator "${key}" is not allowed on an entity; use $and, $or or $not, or a property of ${meta.className}.`);
+    const prop = meta.properties[key];
+    const names = Object.values(meta.properties).filter((p) => p.kind !== 'embedded').map((p) => p.name);
+    if (!prop || prop.kind === 'embedded') throw new UserError(`${path}: "${key}" is not a property of ${meta.className}; properties: ${listOrNone(names)}.`);
+    if (relationKinds.has(prop.kind)) validateRelationCondition(prop, v, field, path);
+    else validateScalarCondition(prop, v, path);
+  }
+}
+
+function validateScalarCondition(prop: EntityProperty, value: unknown, path: string): void {
+  if (isScalarOrList(value)) return;
+  if (!isPlainObject(value)) throw new UserError(`${path} must be a value, a list of values or an object of operators.`);
+  for (const [op, v] of Object.entries(value)) {
+    if (!scalarOperators.has(op)) throw new UserError(`${path}: "${op}" is not an operator allowed on ${prop.name}; operators: ${[...scalarOperators].join(', ')}.`);
+    if (op === '$not') validateScalarCondition(prop, v, `${path}.$not`);
+    else if (op === '$contains' || op === '$contained' || op === '$overlap') JSON.stringify(v); // any JSON value (JSON and array columns)
+    else if (!isScalarOrList(v)) throw new UserError(`${path}.${op} must be a value or a list of values.`);
+  }
+}
+
+function validateRelationCondition(prop: EntityProperty, value: unknown, field: string, path: string): void {
+  if (isScalarOrList(value)) return; // primary key values
+  if (!isPlainObject(value)) throw new UserError(`${path} must be a primary key, a list of them, or a condition on ${prop.targetMeta!.className}.`);
+  const target = prop.targetMeta!;
+  const toMany = prop.kind === '1:m' || prop.kind === 'm:n';
+  for (const [key, v] of Object.entries(value)) {
+    const sub = `${path}.${key}`;
+    if (key.startsWith('$')) {
+      if (!relationOperators.has(key)) throw new UserError(`${sub}: operator "${key}" is not allowed on relation ${prop.name}; operators: ${[...relationOperators].join(', ')}.`);
+      if (collectionOperators.has(key)) {
+        if (!toMany) throw new UserError(`${sub}: ${key} applies to to-many relations only; ${prop.name} is ${prop.kind}.`);
+        validateWhere(target, v, field, sub);
+      } else if (key === '$not') {
+        validateRelationCondition(prop, v, field, sub);
+      } else if (!isScalarOrList(v)) {
+        throw new UserError(`${sub} must be a primary key value or a list of them.`);
+      }
+      continue;
+    }
+    validateWhere(target, { [key]: v }, field, path);
+  }
+}
+
+const orderValues = new Set(['asc', 'desc', 'asc nulls last', 'asc nulls first', 'desc nulls last', 'desc nulls first']);
+
+/** Checks a MikroORM orderBy (object or array of objects) and returns it as an array. */
+export function validateOrderBy(meta: EntityMetadata, value: unknown, field: string): Record<string, unknown>[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw new UserError(`${field} must not be empty.`);
+  const check = (m: EntityMetadata, obj: unknown, at: string): void => {
+    if (!isPlainObject(obj) || Object.keys(obj).length === 0) throw new UserError(`${at} must be an object such as {"id": "asc"}.`);
+    for (const [key, v] of Object.entries(obj)) {
+      const prop = m.properties[key];
+      const names = Object.values(m.properties).filter((p) => p.kind === 'scalar' || p.kind === 'm:1' || p.kind === '1:1').map((p) => p.name);
+      if (!prop || !(prop.kind === 'scalar' || prop.kind === 'm:1' || prop.kind === '1:1')) {
+        throw new UserError(`${at}: cannot order by "${key}" on ${m.className}; properties: ${listOrNone(names)}.`);
+      }
+      if (isPlainObject(v) && prop.kind !== 'scalar') {
+        check(prop.targetMeta!, v, `${at}.${key}`);
+        continue;
+      }
+      const ok = (typeof v === 'string' && orderValues.has(v.toLowerCase())) || v === 1 || v === -1;
+      if (!ok) throw new UserError(`${at}.${key} must be one of ${[...orderValues].map((o) => `"${o}"`).join(', ')}, 1 or -1.`);
+    }
+  };
+  list.forEach((item, i) => check(meta, item, Array.isArray(value) ? `${field}[${i}]` : field));
+  return list as Record<string, unknown>[];
+}
+
+function parseInteger(raw: unknown, field: string, limits: { min: number; max: number; default: number }): number {
+  if (raw === undefined || raw === null || raw === '') return limits.default;
+  const value = typeof raw === 'string' ? Number(raw.trim()) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
+    throw new UserError(`${field} must be an integer from ${limits.min} to ${limits.max}, got ${JSON.stringify(raw)}.`);
+  }
+  return value;
+}
+
+function parseStrategies(raw: unknown, field: string): StrategyName[] {
+  if (raw === undefined || raw === null || raw === '') return [...strategyNames];
+  const list = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) ? raw : null;
+  if (!list || !list.every((s) => typeof s === 'string')) throw new UserError(`${field} must be a list of strategies: ${strategyNames.join(', ')}.`);
+  const out: StrategyName[] = [];
+  for (const item of list as string[]) {
+    const name = item.trim().toLowerCase().replace(/^selectin$/, 'select-in');
+    if (!name) continue;
+    if (!(strategyNames as readonly string[]).includes(name)) {
+      throw new UserError(`${field}: unknown strategy "${item.trim()}"; strategies: ${strategyNames.join(', ')}.`);
+    }
+    if (!out.includes(name as StrategyName)) out.push(name as StrategyName);
+  }
+  if (out.length === 0) throw new UserError(`${field} must name at least one strategy: ${strategyNames.join(', ')}.`);
+  return out;
+}
+
+function parseSweep(raw: unknown, field: string): number[] {
+  if (raw === undefined || raw === null || raw === false || raw === '' || raw === 'false' || raw === 'none') return [];
+  if (raw === true || raw === 'true' || raw === 'default') return [...compareLimits.sweepDefault];
+  const list = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : Array.isArray(raw) ? raw : null;
+  if (!list || list.length === 0) throw new UserError(`${field} must be a list of page sizes such as 1,10,100,1000 (or true for that default).`);
+  const sizes = list.map((item) => parseInteger(item, `${field} page size`, { ...compareLimits.limit, default: NaN }));
+  if (sizes.length > 8) throw new UserError(`${field}: at most 8 page sizes, got ${sizes.length}.`);
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+const knownFields = new Set<string>(['entity', 'populate', 'where', 'orderBy', 'limit', 'offset', 'strategies', 'repeat', 'sweep', 'sweepRepeat', 'explain', 'explainTimeoutMs', 'maxStatementsPerRun']);
+
+/** Validates a request completely; throws a UserError naming the first bad field. */
+export function resolveRequest(metadata: MetadataStorage, input: unknown, name: FieldNamer = apiNames): ResolvedRequest {
+  if (!isPlainObject(input)) throw new UserError('The request body must be a JSON object with at least "entity".');
+  const unknown = Object.keys(input).filter((k) => !knownFields.has(k));
+  if (unknown.length) throw new UserError(`Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; fields: ${[...knownFields].join(', ')}.`);
+  const body = input as unknown as CompareRequestInput;
+  const meta = resolveEntity(metadata, body.entity, name('entity'));
+  const { paths, tree } = parsePopulate(meta, body.populate, name('populate'));
+
+  const whereRaw = parseJsonField(body.where ?? {}, name('where'));
+  validateWhere(meta, whereRaw, name('where'));
+  const where = whereRaw as Record<string, unknown>;
+
+  let orderBy: Record<string, unknown>[];
+  let orderByDefaulted = false;
+  const orderRaw = parseJsonField(body.orderBy, name('orderBy'));
+  if (orderRaw === undefined || orderRaw === null) {
+    // LIMIT without ORDER BY may page differently per strategy: order by the key so all load the same roots.
+    orderBy = [Object.fromEntries(meta.primaryKeys.map((pk) => [pk, 'asc']))];
+    orderByDefaulted = true;
+  } else {
+    orderBy = validateOrderBy(meta, orderRaw, name('orderBy'));
+  }
+
+  if (body.explain !== undefined && typeof body.explain !== 'boolean') throw new UserError(`${name('explain')} must be true or false.`);
+  const request: CompareRequest = {
+    entity: meta.className,
+    populate: paths,
+    where,
+    orderBy,
+    orderByDefaulted,
+    limit: parseInteger(body.limit, name('limit'), compareLimits.limit),
+    offset: parseInteger(body.offset, name('offset'), compareLimits.offset),
+    strategies: parseStrategies(body.strategies, name('strategies')),
+    repeat: parseInteger(body.repeat, name('repeat'), compareLimits.repeat),
+    sweep: parseSweep(body.sweep, name('sweep')),
+    sweepRepeat: parseInteger(body.sweepRepeat, name('sweepRepeat'), compareLimits.sweepRepeat),
+    explain: body.explain ?? true,
+    explainTimeoutMs: parseInteger(body.explainTimeoutMs, name('explainTimeoutMs'), compareLimits.explainTimeoutMs),
+    maxStatementsPerRun: parseInteger(body.maxStatementsPerRun, name('maxStatementsPerRun'), compareLimits.maxStatementsPerRun),
+  };
+  return { request, meta, tree };
+}
+
+export function strategyList(): { name: StrategyName; description: string }[] {
+  return strategyNames.map((name) => ({ name, description: strategyDescriptions[name] }));
+}

@@ -1,0 +1,367 @@
+/**
+ * The loading-strategy lab's report: ONE shape shown by the API (POST /api/compare answers a
+ * `CompareReport`), the CLI (`relscope compare --format json` prints it; table and markdown
+ * render it) and the web page.
+ *
+ * Browser-safe: types and a few constants only, no Node imports. Times are milliseconds
+ * (fractional), sizes bytes, counts plain numbers. Everything the page needs is precomputed
+ * here (per-node exclusive/inclusive time, misestimates, slowest node, verdict, advice), so
+ * the page only renders; the raw EXPLAIN JSON is kept alongside for a full plan viewer.
+ */
+
+/** The strategies a comparison can run, in display order. */
+export type StrategyName = 'select' | 'select-in' | 'joined' | 'balanced' | 'dataloader';
+
+export const strategyNames: readonly StrategyName[] = ['select', 'select-in', 'joined', 'balanced', 'dataloader'];
+
+/** One line per strategy, for legends and tooltips. */
+export const strategyDescriptions: Readonly<Record<StrategyName, string>> = {
+  select: 'lazy loading: roots without populate, then one query per parent and relation (N+1), level by level',
+  'select-in': "MikroORM LoadStrategy 'select-in': one extra query per populated relation, children fetched with IN (...)",
+  joined: "MikroORM LoadStrategy 'joined': one query, every populated relation LEFT JOINed",
+  balanced: "MikroORM LoadStrategy 'balanced' (the v7 default): joins for to-one relations, select-in for to-many",
+  dataloader: "the lazy loop with MikroORM's dataloader: concurrent Reference.load()/Collection.load() calls batched into one query per relation and level",
+};
+
+/** Limits of a request, shared by the validator, the CLI help and the page's form. */
+export const compareLimits = {
+  limit: { min: 1, max: 10_000, default: 20 },
+  offset: { min: 0, max: 10_000_000, default: 0 },
+  repeat: { min: 1, max: 50, default: 5 },
+  sweepRepeat: { min: 1, max: 20, default: 1 },
+  /** Default page sizes of a scaling sweep (`sweep: true`). */
+  sweepDefault: [1, 10, 100, 1000] as readonly number[],
+  /** Per-statement timeout of EXPLAIN ANALYZE. */
+  explainTimeoutMs: { min: 100, max: 600_000, default: 10_000 },
+  /** A lazy run stops (and is reported as capped) after this many statements. */
+  maxStatementsPerRun: { min: 10, max: 100_000, default: 10_000 },
+  /**
+   * The dataloader run stops (capped) before a to-many level with more parents than this:
+   * MikroORM 7.2's collection dataloader maps each collection by filtering the whole batch
+   * result, O(parents × children) (7,812 posts' comments took 45 s on the demo at scale 10).
+   */
+  dataloaderMaxParents: 2_000,
+  /**
+   * A strategy whose warm-up run is slow gets fewer measured runs than `repeat` (at least 1),
+   * so that its runs take about this long in total; the report says so in its notes.
+   */
+  repeatBudgetMs: 3_000,
+} as const;
+
+/** The body of POST /api/compare (and the CLI's flags). Strings are accepted where JSON is awkward (numbers as decimal text too). */
+export interface CompareRequestInput {
+  /** Root entity name, e.g. "User" (see GET /api/entities). */
+  entity: string;
+  /** Populate paths: ["posts.comments", "profile"] or "posts.comments,profile". */
+  populate?: string[] | string;
+  /** A MikroORM where-object, or its JSON text. */
+  where?: Record<string, unknown> | string;
+  /** A MikroORM orderBy object (or array of them), or its JSON text. Default: primary key ascending. */
+  orderBy?: Record<string, unknown> | Record<string, unknown>[] | string;
+  limit?: number | string;
+  offset?: number | string;
+  /** Default: all five. */
+  strategies?: StrategyName[] | string;
+  /** Measured runs per strategy after one warm-up (default 5). */
+  repeat?: number | string;
+  /** Scaling sweep page sizes; `true` for 1,10,100,1000; absent or false for none. */
+  sweep?: number[] | string | boolean;
+  /** Measured runs per strategy and page size in the sweep (default 1; the main runs already warmed up). */
+  sweepRepeat?: number | string;
+  /** Run EXPLAIN on the statements (default true). */
+  explain?: boolean;
+  /** Per-statement EXPLAIN ANALYZE timeout (default 10,000 ms). */
+  explainTimeoutMs?: number | string;
+  /** Lazy runs stop after this many statements (default 10,000). */
+  maxStatementsPerRun?: number | string;
+}
+
+/** A validated request, echoed in the report exactly as it was run. */
+export interface CompareRequest {
+  entity: string;
+  populate: string[];
+  where: Record<string, unknown>;
+  orderBy: Record<string, unknown>[];
+  /** True when orderBy was not given and the primary key was used (so every strategy pages alike). */
+  orderByDefaulted: boolean;
+  limit: number;
+  offset: number;
+  strategies: StrategyName[];
+  repeat: number;
+  sweep: number[];
+  sweepRepeat: number;
+  explain: boolean;
+  explainTimeoutMs: number;
+  maxStatementsPerRun: number;
+}
+
+/** Metrics of one node of an execution plan (precomputed from the EXPLAIN JSON). */
+export interface PlanNodeSummary {
+  /** Pre-order index in the plan, 0 = root. */
+  id: number;
+  nodeType: string;
+  /** e.g. "Index Scan using posts_user_id_index on posts p0", "Hash Join (Left)". */
+  label: string;
+  relation?: string;
+  alias?: string;
+  index?: string;
+  /** "Outer", "Inner", "InitPlan", "SubPlan", ... */
+  parentRelationship?: string;
+  /** Index Cond / Hash Cond / Merge Cond / Join Filter / Recheck Cond, whichever the node has. */
+  condition?: string;
+  filter?: string;
+  rowsRemovedByFilter?: number;
+  sortKey?: string[];
+  startupCost: number;
+  totalCost: number;
+  /** Planner's estimate of rows per loop. */
+  rowsEstimated: number;
+  /** Actual rows per loop (ANALYZE only). */
+  rowsActual?: number;
+  loops?: number;
+  /** max(actual, estimated) / max(min(actual, estimated), 1): 1 is a perfect estimate. ANALYZE only. */
+  misestimateFactor?: number;
+  /** 'under': more rows than the planner expected; 'over': fewer. */
+  misestimateDirection?: 'under' | 'over' | 'exact';
+  /** Time in this node and its children, over all loops. ANALYZE only. */
+  inclusiveMs?: number;
+  /** Time in this node alone: inclusive minus the children's inclusive. ANALYZE only. */
+  exclusiveMs?: number;
+  /** exclusiveMs as a share of the statement's execution time, 0..100. */
+  exclusivePercent?: number;
+  /** Shared buffers, inclusive of children as PostgreSQL reports them. BUFFERS only. */
+  buffers?: { sharedHit: number; sharedRead: number; sharedDirtied: number; sharedWritten: number; tempRead: number; tempWritten: number };
+  /** Short flags for the page: 'seq-scan-on-fk', 'misestimate', 'slowest'. */
+  flags: string[];
+  children: PlanNodeSummary[];
+}
+
+export type ExplainStatus =
+  /** EXPLAIN (ANALYZE, BUFFERS) ran: actual times and rows. */
+  | 'analyzed'
+  /** Only plain EXPLAIN ran (ANALYZE failed, see `error`): estimates only. */
+  | 'estimated'
+  /** ANALYZE hit the timeout and was stopped; `plan` holds the estimated plan when plain EXPLAIN worked. */
+  | 'timed-out'
+  /** Not a plain read-only SELECT: never sent to EXPLAIN. */
+  | 'refused'
+  /** Both ANALYZE and plain EXPLAIN failed: see `error`. */
+  | 'error'
+  /** explain: false was requested. */
+  | 'skipped';
+
+export interface ExplainResult {
+  status: ExplainStatus;
+  /** Why ANALYZE was not used, the timeout, the refusal or the failure, in one line. */
+  error?: string;
+  /** How a timeout was enforced: the server's statement_timeout, or (embedded database) the watchdog that killed and restarted it. */
+  timeout?: { ms: number; method: 'statement_timeout' | 'watchdog'; restartMs?: number };
+  planningMs?: number;
+  /** Server execution time of the statement under ANALYZE. */
+  executionMs?: number;
+  /** Root buffers (inclusive of the whole plan). */
+  buffers?: { sharedHit: number; sharedRead: number };
+  nodeCount?: number;
+  /** The node with the largest exclusive time (ANALYZE) or the largest own cost (estimates). */
+  slowestNode?: { id: number; label: string; exclusiveMs?: number; exclusivePercent?: number };
+  plan?: PlanNodeSummary;
+  /** The EXPLAIN (FORMAT JSON) output exactly as PostgreSQL returned it. */
+  raw?: unknown;
+  /** Wall time of the EXPLAIN round trips. */
+  tookMs?: number;
+}
+
+/** Statements of one strategy run that differ only in literal values, grouped (the N+1 loop is one group). */
+export interface StatementGroup {
+  /** "s1", "s2", ... in order of first appearance within the strategy. */
+  id: string;
+  /** The SQL with literals replaced by ? and IN lists collapsed: the grouping key. */
+  fingerprint: string;
+  /** The first statement of the group, exactly as sent (MikroORM 7 inlines parameters). */
+  sql: string;
+  count: number;
+  /** Client wall time of the group's statements (sum, and the slowest one). */
+  totalMs: number;
+  maxMs: number;
+  rows: number;
+  bytesReceived: number;
+  /** The populate path whose lazy load issued it ('' for the roots); only known for select and dataloader. */
+  path?: string;
+  /** Plan of the representative statement (the first one). */
+  explain: ExplainResult;
+}
+
+/** One statement as captured on the wire. */
+export interface CapturedStatementInfo {
+  /** Index of its group in `groups`. */
+  group: number;
+  ms: number;
+  rows: number;
+  bytesReceived: number;
+  path?: string;
+  error?: string;
+}
+
+export interface TimeStats {
+  median: number;
+  min: number;
+  max: number;
+  /** Every measured run, in order. */
+  runs: number[];
+}
+
+export interface StrategyResult {
+  strategy: StrategyName;
+  description: string;
+  /** 'capped': a lazy run hit maxStatementsPerRun and stopped; 'error': the load failed (see error). */
+  status: 'ok' | 'capped' | 'error';
+  error?: string;
+  /** Statements sent by one run (= round trips). */
+  roundTrips: number;
+  /** End-to-end load time (statements + ORM hydration) per run. */
+  wallMs: TimeStats;
+  /** Sum of the statements' client wall times per run (median). */
+  statementMs: number;
+  /** Server execution time from the plans: sum over groups of executionMs × count (estimated when a group has more than one statement). */
+  serverMs: number | null;
+  serverMsEstimated: boolean;
+  planningMs: number | null;
+  /** Rows returned by all statements of one run. */
+  rows: number;
+  /** Distinct entities in the hydrated graph (roots and populated relations). */
+  entities: number;
+  entitiesByType: Record<string, number>;
+  /** rows / entities: above 1 means rows carried duplicated data (joined to-many). */
+  duplicationFactor: number;
+  /** Bytes received from the server on the wire, per run (protocol overhead included). */
+  bytesReceived: number;
+  bytesSent: number;
+  /** Shared buffers of the explained statements (× count per group). */
+  buffers: { sharedHit: number; sharedRead: number } | null;
+  roots: number;
+  groups: StatementGroup[];
+  /** Every statement of the first measured run, up to 500 (see statementsTruncated). */
+  statements: CapturedStatementInfo[];
+  statementsTruncated: boolean;
+  /** Where this strategy differs from the plain meaning of its name (e.g. dataloader not applying). */
+  notes: string[];
+}
+
+/** A difference between the graph a strategy hydrated and the reference strategy's. */
+export interface GraphDifference {
+  strategy: StrategyName;
+  reference: StrategyName;
+  /** '' for the roots, else the populate path. */
+  path: string;
+  message: string;
+}
+
+export interface AdviceItem {
+  kind: 'n-plus-one' | 'row-explosion' | 'seq-scan-on-fk' | 'strategy-hint' | 'misestimate' | 'timeout' | 'graph-mismatch';
+  severity: 'warning' | 'info' | 'error';
+  message: string;
+  strategy?: StrategyName;
+  path?: string;
+  statementCount?: number;
+  factor?: number;
+  table?: string;
+  column?: string;
+  /** SQL that would avoid the problem, e.g. CREATE INDEX ... */
+  suggestedSql?: string;
+  /** Code to paste: a relation option or a populateHints entry. */
+  suggestedCode?: string;
+}
+
+export interface Verdict {
+  /** The fastest strategy (median wall time) among those that hydrated the correct graph; null if none ran. */
+  winner: StrategyName | null;
+  /** One sentence naming the winner and why. */
+  sentence: string;
+  /** Strategies from fastest to slowest. */
+  ranking: { strategy: StrategyName; medianMs: number; roundTrips: number }[];
+}
+
+export interface SweepPoint {
+  pageSize: number;
+  /** Roots actually loaded (fewer than pageSize when the table is smaller). */
+  roots: number;
+  status: 'ok' | 'capped' | 'error';
+  /** Why the point failed, or why it was capped. */
+  error?: string;
+  roundTrips: number;
+  /** Median over sweepRepeat runs. */
+  wallMs: number;
+  statementMs: number;
+  rows: number;
+}
+
+/** Data for a chart of cost against page size: one series per strategy. */
+export interface SweepResult {
+  pageSizes: number[];
+  repeat: number;
+  series: { strategy: StrategyName; points: SweepPoint[] }[];
+  tookMs: number;
+}
+
+export interface CompareReport {
+  version: 1;
+  request: CompareRequest;
+  database: { kind: 'embedded' | 'external'; display: string; serverVersion: string };
+  startedAt: string;
+  strategies: StrategyResult[];
+  correctness: { consistent: boolean; reference: StrategyName | null; differences: GraphDifference[] };
+  verdict: Verdict;
+  advice: AdviceItem[];
+  sweep: SweepResult | null;
+  /** General remarks, e.g. why the lazy roots query joins profiles (autoJoinOneToOneOwner). */
+  notes: string[];
+  /** Where the comparison's time went; `overheadMs` is relscope's own share. */
+  timing: {
+    totalMs: number;
+    /** All ORM loads (warm-up, repeats, sweep): statements plus hydration. */
+    loadsMs: number;
+    /** Client wall time of every captured statement. */
+    statementsMs: number;
+    /** EXPLAIN round trips, including BEGIN/SET/ROLLBACK and any watchdog restart. */
+    explainMs: number;
+    /** Inside loadsMs: time in relscope's capture wrapper (read-only check, bookkeeping). */
+    captureMs: number;
+    /**
+     * relscope's own time: totalMs - loadsMs - explainMs + captureMs (capture, catalog query,
+     * grouping, plan summaries, graph checks, advice). MikroORM's hydration inside the loads is
+     * the thing being measured, so it is not counted here: loadsMs - statementsMs is the ORM's share.
+     */
+    overheadMs: number;
+    statementsExplained: number;
+  };
+}
+
+/** GET /api/entities: what a page needs to offer populate paths without typing. */
+export interface EntityRelationInfo {
+  name: string;
+  kind: '1:1' | 'm:1' | '1:m' | 'm:n';
+  target: string;
+  /** True on the side that holds the foreign key (or owns the pivot). */
+  owner: boolean;
+  nullable: boolean;
+  /** The relation's own `strategy` option, when set. */
+  strategy?: string;
+  /** Pivot table of an m:n relation. */
+  pivotTable?: string;
+}
+
+export interface EntityInfo {
+  name: string;
+  tableName: string;
+  primaryKeys: string[];
+  scalars: string[];
+  relations: EntityRelationInfo[];
+  /** Populate paths up to depth 2, without walking straight back to the parent. */
+  paths: string[];
+}
+
+export interface EntitiesResponse {
+  entities: EntityInfo[];
+  strategies: { name: StrategyName; description: string }[];
+  limits: typeof compareLimits;
+}

@@ -1,0 +1,162 @@
+/**
+ * Markdown for docs: fenced mermaid blocks (GitHub and GitLab draw them) and one section per
+ * table with its columns, keys, indexes, relations and drift notes. Deterministic: no dates, no
+ * server versions, everything in model order, so a docs diff shows schema changes only.
+ */
+import type { Finding } from '../schema/drift.ts';
+import type { Column, Relation, SchemaModel, Table } from '../schema/model.ts';
+import { viewFrom } from '../schema/relations.ts';
+import { planDiagramSet, type DiagramOptions } from './mermaid.ts';
+
+export interface MarkdownOptions extends DiagramOptions {
+  /** Drift findings (orm vs db) to list under each table; null leaves the notes out. */
+  drift?: Finding[] | null;
+  /** The first line (the export header), written by the caller. */
+  header?: string;
+}
+
+/** Text safe in Markdown prose and table cells. */
+export function mdText(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/([\\`*_{}[\]()#+\-.!|~<>])/g, '\\$1');
+}
+
+/** An inline code span holding any text (also inside a table cell). */
+export function mdCode(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') || flat.startsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
+export function anchor(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+function columnKeys(table: Table, column: Column): string {
+  const keys: string[] = [];
+  if (table.primaryKey?.columns.includes(column.name)) keys.push('PK');
+  if (table.foreignKeys.some((f) => f.columns.includes(column.name))) keys.push('FK');
+  if (table.uniques.some((u) => u.columns.length === 1 && u.columns[0] === column.name)) keys.push('UK');
+  return keys.join(', ');
+}
+
+function describeRelation(relation: Relation, tableId: string, tables: Map<string, Table>): string {
+  const view = viewFrom(relation, tableId);
+  const other = tables.get(view.other);
+  const otherName = other ? `[${mdCode(other.id)}](#${anchor(other.id)})` : mdCode(view.other);
+  const parts: string[] = [];
+  if (relation.kind === 'm:n') {
+    parts.push(`**m:n** with ${otherName} through ${mdCode(relation.via?.table ?? '?')}${relation.via?.entity ? ` (entity ${mdCode(relation.via.entity)})` : relation.via?.plainPivot ? ' (plain pivot table)' : ''}`);
+  } else {
+    const fromSide = relation.from === tableId;
+    const cols = `${relation.columns.join(', ')} → ${relation.referencedColumns.join(', ')}`;
+    parts.push(`**${view.kind}** ${fromSide ? '→' : '←'} ${otherName} (${mdCode(cols)})`);
+    if (fromSide) parts.push(relation.nullable ? 'optional (nullable FK)' : 'required (NOT NULL FK)');
+    if (relation.onDelete) parts.push(`ON DELETE ${relation.onDelete.toUpperCase()}`);
+    if (relation.onUpdate && relation.onUpdate !== 'no action') parts.push(`ON UPDATE ${relation.onUpdate.toUpperCase()}`);
+  }
+  if (relation.selfReference) parts.push('self-reference');
+  const orm: string[] = [];
+  const mine = view.property;
+  const theirs = view.otherProperty;
+  const ownerEntity = relation.from === tableId ? relation.fromEntity : relation.toEntity;
+  const otherEntity = relation.from === tableId ? relation.toEntity : relation.fromEntity;
+  if (mine || theirs) {
+    orm.push(`ORM ${mine && ownerEntity ? mdCode(`${ownerEntity}.${mine}`) : '—'} ↔ ${theirs && otherEntity ? mdCode(`${otherEntity}.${theirs}`) : '—'}`);
+    const ownCascade = relation.from === tableId ? relation.cascade : relation.inverseCascade;
+    if (ownCascade.length && mine) orm.push(`cascade ${ownCascade.join(', ')}`);
+    if (relation.orphanRemoval) orm.push('orphan removal');
+    if (relation.eager) orm.push('eager');
+    if (relation.strategy) orm.push(`strategy ${relation.strategy}`);
+  }
+  return `- ${[...parts, ...orm].join('; ')}`;
+}
+
+function tableSection(table: Table, model: SchemaModel, tables: Map<string, Table>, drift: Finding[] | null): string[] {
+  const out: string[] = [`### ${mdText(table.id)}`, ''];
+  const facts: string[] = [];
+  if (table.kind !== 'table') facts.push(`*${table.kind}*`);
+  if (table.entity) facts.push(`Entity ${mdCode(table.entity)}`);
+  if (table.isPivot) facts.push('plain pivot table (m:n)');
+  if (table.comment) facts.push(mdText(table.comment));
+  if (facts.length) out.push(facts.join(' · '), '');
+
+  out.push('| Column | Type | Nullable | Default | Keys | Comment |', '|---|---|---|---|---|---|');
+  for (const c of table.columns) {
+    const def = c.generated === 'identity' ? 'identity' : c.default !== null ? mdCode(c.default) : c.generated === 'serial' ? 'serial' : '';
+    const property = c.property ? ` (${mdCode(c.property)})` : '';
+    out.push(`| ${mdCode(c.name)}${property} | ${mdCode(c.type)} | ${c.nullable ? 'yes' : 'no'} | ${def} | ${columnKeys(table, c)} | ${c.comment ? mdText(c.comment) : ''} |`);
+  }
+  out.push('');
+
+  const keys: string[] = [];
+  if (table.primaryKey) keys.push(`- Primary key ${mdCode(`(${table.primaryKey.columns.join(', ')})`)}${table.primaryKey.name ? ` ${mdCode(table.primaryKey.name)}` : ''}`);
+  for (const u of table.uniques) keys.push(`- Unique ${mdCode(`(${u.columns.join(', ')})`)}${u.name ? ` ${mdCode(u.name)}` : ''}`);
+  for (const c of table.checks) keys.push(`- Check ${mdCode(c.expression)}${c.name ? ` ${mdCode(c.name)}` : ''}`);
+  if (keys.length) out.push('**Keys**', '', ...keys, '');
+
+  const indexes = table.indexes.map((i) => {
+    const what = [...i.columns, ...i.expressions].join(', ');
+    const traits = [i.primary ? 'primary' : i.unique ? 'unique' : '', i.method !== 'btree' ? i.method : '', i.where ? `where ${mdCode(i.where)}` : ''].filter(Boolean).join(', ');
+    return `- ${i.name ? mdCode(i.name) : '(unnamed)'} on ${mdCode(`(${what})`)}${traits ? ` — ${traits}` : ''}`;
+  });
+  if (indexes.length) out.push('**Indexes**', '', ...indexes, '');
+
+  const related = model.relations.filter((r) => r.from === table.id || r.to === table.id || r.via?.table === table.id);
+  if (related.length) {
+    out.push('**Relations**', '');
+    for (const r of related) {
+      if (r.via?.table === table.id && r.from !== table.id && r.to !== table.id) {
+        out.push(`- pivot of the **m:n** between [${mdCode(r.from)}](#${anchor(r.from)}) and [${mdCode(r.to)}](#${anchor(r.to)})${r.fromProperty && r.fromEntity ? ` (ORM ${mdCode(`${r.fromEntity}.${r.fromProperty}`)})` : ''}`);
+      } else {
+        out.push(describeRelation(r, table.id, tables));
+      }
+    }
+    out.push('');
+  }
+  const notes = (drift ?? []).filter((f) => f.table === table.id);
+  if (notes.length) {
+    out.push('**Drift**', '');
+    for (const f of notes) out.push(`- ${f.severity}: ${mdText(f.message)}`);
+    out.push('');
+  }
+  return out;
+}
+
+export function renderMarkdown(model: SchemaModel, options: MarkdownOptions = {}): string {
+  const diagrams = planDiagramSet(model, options);
+  const tables = new Map(model.tables.map((t) => [t.id, t]));
+  const schemas = [...new Set(model.tables.map((t) => t.schema))].sort();
+  const fkCount = model.tables.reduce((n, t) => n + t.foreignKeys.length, 0);
+  const from = model.source === 'orm' ? 'the MikroORM metadata (source `orm`)' : 'the database catalogs (source `db`)';
+  const lines: string[] = [];
+  if (options.header) lines.push(options.header);
+  lines.push(
+    `# Database schema`,
+    '',
+    `${model.tables.length} tables and ${fkCount} foreign keys in schema${schemas.length === 1 ? '' : 's'} ${schemas.map((s) => mdCode(s)).join(', ') || '(none)'}, read from ${from}. Written by \`relscope export\`; \`relscope check\` on this file tells when it is out of date.`,
+    '',
+  );
+  if (options.drift) {
+    const counts = { error: 0, warning: 0, info: 0 };
+    for (const f of options.drift) counts[f.severity]++;
+    lines.push(options.drift.length === 0
+      ? 'Drift between the ORM and the database: none.'
+      : `Drift between the ORM and the database: ${counts.error} errors, ${counts.warning} warnings, ${counts.info} info (listed under each table).`, '');
+  }
+  for (const d of diagrams) {
+    if (diagrams.length > 1 || options.focus) lines.push(`## ${mdText(d.title)}`, '');
+    if (d.truncated) lines.push(`${d.omitted} tables are not drawn here; they appear in the diagrams below or with \`relscope export --focus TABLE --depth N\`.`, '');
+    lines.push('```mermaid', d.mermaid.trimEnd(), '```', '');
+  }
+  const listed = options.focus ? model.tables.filter((t) => diagrams.some((d) => d.tables.includes(t.id))) : model.tables;
+  lines.push('## Tables', '');
+  for (const t of listed) lines.push(`- [${mdText(t.id)}](#${anchor(t.id)})${t.entity ? ` — ${mdCode(t.entity)}` : ''}`);
+  lines.push('');
+  for (const t of listed) lines.push(...tableSection(t, model, tables, options.drift ?? null));
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}

@@ -1,0 +1,52 @@
+/**
+ * The one Mermaid configuration relscope uses, in the CLI's headless Chromium (svg/png export,
+ * /api/diagram?format=svg) and in the web page, so both draw the same picture from the same
+ * text. Browser-safe: no Node imports; the page imports it as is.
+ *
+ *   import mermaid from 'mermaid';
+ *   import { mermaidConfig } from '../server/render/mermaid-config.ts';
+ *   mermaid.initialize(mermaidConfig);
+ */
+import type { MermaidConfig } from 'mermaid';
+
+/**
+ * What a single diagram may hold. Mermaid refuses text above `maxTextSize` (its render then
+ * returns a tiny "Maximum text size in diagram exceeded" SVG instead of throwing), and dagre
+ * layout time grows fast (about 2 s at 100 entities, 5 s at 200, 46 s at 1,000 on 2 cores),
+ * so bigger schemas are split into an overview plus per-schema or neighbourhood diagrams.
+ */
+export const diagramLimits = {
+  /** Mermaid's own default; relscope never raises it. */
+  maxTextSize: 50_000,
+  /** Entities drawn with their columns in one diagram. */
+  maxEntities: 100,
+  /** Entities in an overview (names only, no columns). */
+  maxOverviewEntities: 150,
+  /** Mermaid's default maxEdges; erDiagram ignores it, but the picture is unreadable past it. */
+  maxEdges: 500,
+} as const;
+
+export const mermaidConfig = {
+  startOnLoad: false,
+  // Mermaid 12 switches to ELK when @mermaid-js/layout-elk is registered; dagre is faster and
+  // what both the page and the CLI must use to draw the same picture.
+  layout: 'dagre',
+  theme: 'default',
+  look: 'classic',
+  // Shapes are drawn with rough.js even in the classic look; a fixed seed makes its curves,
+  // and so the SVG bytes, the same on every render.
+  handDrawnSeed: 1,
+  securityLevel: 'strict',
+  maxTextSize: diagramLimits.maxTextSize,
+  // Stable element ids: the same text renders to the same SVG bytes.
+  deterministicIds: true,
+  deterministicIDSeed: 'relscope',
+  fontFamily: 'ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif',
+  er: {
+    layoutDirection: 'TB',
+    diagramPadding: 20,
+    minEntityWidth: 100,
+    entityPadding: 15,
+    useMaxWidth: false,
+  },
+} as const satisfies MermaidConfig;

@@ -1,0 +1,426 @@
+/**
+ * Mermaid erDiagram text from a SchemaModel, valid for any identifier.
+ *
+ * - Every table is an alias (`e1`, `e2`, … in table-id order) declared on its own line with its
+ *   real name as a quoted label: `e1["public.My Table"]`. Aliases are plain ASCII, so no table
+ *   name can collide with another, with Mermaid's keywords (end, one, to, …) or with syntax.
+ * - Labels, column names, comments and relationship labels are escaped with Mermaid's entity
+ *   codes (`#quot;`, `#37;`, …): Mermaid decodes them only after parsing, so the parser never
+ *   sees a quote, percent, backslash, `<` or `~`, and its markdown never sees `*` or flanking `_`.
+ * - Types are one word Mermaid accepts (timestamptz, varchar(255), numeric(8,2), int4[]).
+ * - Cardinality: m:1 `}o--||` (`}o--o|` when the FK is nullable), 1:1 `|o--||` (`|o--o|`),
+ *   m:n `}o--o{` (drawn only when plain pivots are collapsed; otherwise the pivot table and its
+ *   two FKs are drawn).
+ * - Output depends on the model only: tables, columns and relations in the model's order.
+ *
+ * Big schemas: `planDiagram` never returns text Mermaid would refuse (maxTextSize) or take
+ * minutes to lay out; it falls back to an overview (names only) and, past that, to the
+ * best-connected tables, and says so (`overview`, `truncated`). `planDiagramSet` adds per-schema
+ * parts so that every table is drawn with its columns somewhere (for Markdown docs).
+ */
+import { UserError } from '../errors.ts';
+import type { Relation, SchemaModel, Table } from '../schema/model.ts';
+import { diagramType } from '../schema/types.ts';
+import { diagramLimits } from './mermaid-config.ts';
+
+export type DiagramLimits = { maxTextSize: number; maxEntities: number; maxOverviewEntities: number; maxEdges: number };
+
+export interface DiagramOptions {
+  /** Draw each plain pivot table (two FKs, nothing else) as one m:n edge. */
+  collapsePivots?: boolean;
+  /** A table id, name or entity name: draw its neighbourhood only. */
+  focus?: string | null;
+  /** Hops from `focus` (default 1). */
+  depth?: number;
+  /** Override the size limits (tests, callers with a bigger budget). */
+  limits?: Partial<DiagramLimits>;
+  /** How the focus option is called where it came from, for error messages ("--focus", "focus"). */
+  focusLabel?: string;
+}
+
+export interface Diagram {
+  /** e.g. "All tables", "Overview", "public.users and 1 hop around it", "Schema public, part 2 of 3". */
+  title: string;
+  mermaid: string;
+  /** Table ids drawn, in model order. */
+  tables: string[];
+  /** Mermaid alias -> table id ("e1" -> "public.users"); the SVG's node ids contain the alias. */
+  aliases: Record<string, string>;
+  /** True when tables of the requested scope are left out to stay within the limits. */
+  truncated: boolean;
+  /** True when tables are drawn as names only, without columns. */
+  overview: boolean;
+  /** How many tables of the requested scope are not drawn. */
+  omitted: number;
+}
+
+export interface RenderOptions {
+  attributes: boolean;
+  collapsePivots: boolean;
+}
+
+const indent = '    ';
+
+// ---------------------------------------------------------------------------------------------
+// Escaping
+
+const entityCodes: Record<string, string> = {
+  '"': '#quot;',
+  '%': '#37;',
+  '#': '#35;',
+  '\\': '#92;',
+  '<': '#lt;',
+  '>': '#gt;',
+  '&': '#amp;',
+  '`': '#96;',
+  '*': '#42;',
+  _: '#95;',
+  // Two tildes in an attribute would read as a generic type (type~T~).
+  '~': '#126;',
+};
+
+/** Mermaid's markdown turns *x* and flanking _x_ into emphasis; intraword underscores are safe. */
+function needsMarkdownEscape(text: string): boolean {
+  return text.includes('*') || /(^|[^A-Za-z0-9\u00C0-\uFFFF])_|_($|[^A-Za-z0-9\u00C0-\uFFFF])/.test(text);
+}
+
+/** Text for a label, a quoted relationship label, a comment or a backtick-quoted name. */
+export function escapeText(text: string): string {
+  const markdown = needsMarkdownEscape(text);
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029) {
+      out += code === 10 ? '#92;n' : code === 9 ? '#92;t' : code === 13 ? '#92;r' : `#92;x${code.toString(16).padStart(2, '0')}`;
+    } else if ((ch === '*' || ch === '_') && !markdown) {
+      out += ch;
+    } else {
+      out += entityCodes[ch] ?? ch;
+    }
+  }
+  return out.length ? out : '#32;';
+}
+
+const plainAttributeName = /^[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\-\u00C0-\uFFFF]*$/;
+
+/** A column name: as is when Mermaid reads it as one plain word, else in backticks. */
+export function attributeName(name: string): string {
+  if (plainAttributeName.test(name) && !/^(pk|fk|uk)$/i.test(name) && !needsMarkdownEscape(name)) return name;
+  return `\`${escapeText(name)}\``;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering one diagram
+
+export function tableLabel(table: Table, qualified: boolean): string {
+  return qualified ? `${table.schema}.${table.name}` : table.name;
+}
+
+interface TableFacts {
+  pk: Set<string>;
+  fk: Set<string>;
+  uk: Set<string>;
+}
+
+function tableFacts(table: Table): TableFacts {
+  const uk = new Set<string>();
+  for (const u of table.uniques) if (u.columns.length === 1) uk.add(u.columns[0]!);
+  for (const i of table.indexes) if (i.unique && !i.primary && !i.where && i.expressions.length === 0 && i.columns.length === 1) uk.add(i.columns[0]!);
+  return {
+    pk: new Set(table.primaryKey?.columns ?? []),
+    fk: new Set(table.foreignKeys.flatMap((f) => f.columns)),
+    uk,
+  };
+}
+
+function relationLabel(relation: Relation): string {
+  if (relation.kind === 'm:n') return relation.via ? relation.via.table.slice(relation.via.table.indexOf('.') + 1) : relation.columns.join(', ');
+  return relation.columns.join(', ');
+}
+
+/** The crow's-foot operator for a relation drawn `from OP to`. */
+export function cardinality(relation: Relation): string {
+  const right = relation.nullable ? 'o|' : '||';
+  if (relation.kind === 'm:n') return '}o--o{';
+  if (relation.kind === '1:1') return `|o--${right}`;
+  if (relation.kind === '1:m') return `${relation.nullable ? '|o' : '||'}--o{`;
+  return `}o--${right}`;
+}
+
+/** Whether a relation is drawn as an edge in this mode. */
+export function drawnAsEdge(relation: Relation, collapsed: Set<string>): boolean {
+  if (relation.kind === 'm:n') return !!relation.via && collapsed.has(relation.via.table);
+  return !collapsed.has(relation.from);
+}
+
+/** Plain pivot tables that collapse into an m:n edge: those with an m:n relation through them. */
+export function collapsiblePivots(model: SchemaModel): Set<string> {
+  const tables = new Map(model.tables.map((t) => [t.id, t]));
+  const out = new Set<string>();
+  for (const r of model.relations) if (r.kind === 'm:n' && r.via && tables.get(r.via.table)?.isPivot) out.add(r.via.table);
+  return out;
+}
+
+/** Renders exactly these tables (in model order) and the relations among them. */
+export function renderErDiagram(model: SchemaModel, tableIds: Iterable<string>, options: RenderOptions): { text: string; aliases: Record<string, string>; tables: string[]; edges: number } {
+  const wanted = new Set(tableIds);
+  const collapsed = options.collapsePivots ? collapsiblePivots(model) : new Set<string>();
+  const tables = model.tables.filter((t) => wanted.has(t.id) && !collapsed.has(t.id));
+  const qualified = new Set(model.tables.map((t) => t.schema)).size > 1;
+  const aliasOf = new Map<string, string>();
+  const aliases: Record<string, string> = {};
+  const lines: string[] = ['erDiagram'];
+  tables.forEach((table, i) => {
+    const alias = `e${i + 1}`;
+    aliasOf.set(table.id, alias);
+    aliases[alias] = table.id;
+    const head = `${indent}${alias}["${escapeText(tableLabel(table, qualified))}"]`;
+    if (!options.attributes || table.columns.length === 0) {
+      lines.push(head);
+      return;
+    }
+    lines.push(`${head} {`);
+    const facts = tableFacts(table);
+    for (const column of table.columns) {
+      const keys: string[] = [];
+      if (facts.pk.has(column.name)) keys.push('PK');
+      if (facts.fk.has(column.name)) keys.push('FK');
+      if (facts.uk.has(column.name) && !facts.pk.has(column.name)) keys.push('UK');
+      let line = `${indent}${indent}${diagramType(column.type)} ${attributeName(column.name)}`;
+      if (keys.length) line += ` ${keys.join(', ')}`;
+      if (column.comment) {
+        const first = column.comment.split('\n')[0]!.trim();
+        const short = [...first].length > 60 ? `${[...first].slice(0, 59).join('')}…` : first;
+        if (short) line += ` "${escapeText(short)}"`;
+      }
+      lines.push(line);
+    }
+    lines.push(`${indent}}`);
+  });
+  let edges = 0;
+  for (const relation of model.relations) {
+    if (!drawnAsEdge(relation, collapsed)) continue;
+    const a = aliasOf.get(relation.from);
+    const b = aliasOf.get(relation.to);
+    if (!a || !b) continue;
+    lines.push(`${indent}${a} ${cardinality(relation)} ${b} : "${escapeText(relationLabel(relation))}"`);
+    edges++;
+  }
+  return { text: `${lines.join('\n')}\n`, aliases, tables: tables.map((t) => t.id), edges };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope: focus, neighbourhoods, limits
+
+/** Finds a table by id ("public.users"), name ("users"), entity ("User"), or case-insensitively. */
+export function resolveTable(model: SchemaModel, ref: string, label = '--focus'): Table {
+  const byId = model.tables.find((t) => t.id === ref);
+  if (byId) return byId;
+  const tries: ((t: Table) => boolean)[] = [
+    (t) => t.name === ref,
+    (t) => t.entity === ref,
+    (t) => t.id.toLowerCase() === ref.toLowerCase(),
+    (t) => t.name.toLowerCase() === ref.toLowerCase(),
+    (t) => (t.entity ?? '').toLowerCase() === ref.toLowerCase(),
+  ];
+  for (const test of tries) {
+    const found = model.tables.filter(test);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) throw new UserError(`${label} "${ref}" matches ${found.length} tables (${found.map((t) => t.id).join(', ')}); name one with its schema, e.g. ${label} ${found[0]!.id}.`);
+  }
+  const near = model.tables
+    .map((t) => ({ t, d: distance(ref.toLowerCase(), t.name.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d || (a.t.id < b.t.id ? -1 : 1))
+    .slice(0, 3)
+    .map((x) => x.t.id);
+  const hint = near.length ? ` Did you mean ${near.join(', ')}?` : '';
+  throw new UserError(`${label}: there is no table "${ref}" in the ${model.source} schema (${model.tables.length} tables).${hint}`);
+}
+
+function distance(a: string, b: string): number {
+  if (b.includes(a) || a.includes(b)) return Math.abs(a.length - b.length) / 10;
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Undirected adjacency of the drawn graph (collapsed pivots become direct m:n edges). */
+function adjacency(model: SchemaModel, collapsed: Set<string>): Map<string, Set<string>> {
+  const adj = new Map<string, Set<string>>();
+  for (const t of model.tables) if (!collapsed.has(t.id)) adj.set(t.id, new Set());
+  for (const r of model.relations) {
+    if (!drawnAsEdge(r, collapsed)) continue;
+    const a = adj.get(r.from);
+    const b = adj.get(r.to);
+    if (!a || !b) continue;
+    a.add(r.to);
+    b.add(r.from);
+  }
+  return adj;
+}
+
+/** Tables within `depth` hops of `start`, in breadth-first order (start first). */
+export function neighbourhood(model: SchemaModel, start: string, depth: number, collapsePivots = false): string[] {
+  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+  const adj = adjacency(model, collapsed);
+  const order = [start];
+  const seen = new Set(order);
+  let frontier = [start];
+  for (let hop = 0; hop < depth && frontier.length; hop++) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      for (const other of [...(adj.get(id) ?? [])].sort()) {
+        if (seen.has(other)) continue;
+        seen.add(other);
+        next.push(other);
+      }
+    }
+    order.push(...next);
+    frontier = next;
+  }
+  return order;
+}
+
+function limitsOf(options: DiagramOptions): DiagramLimits {
+  return { ...diagramLimits, ...options.limits };
+}
+
+function fits(text: string, entities: number, edges: number, limits: DiagramLimits, attributes: boolean): boolean {
+  return text.length <= limits.maxTextSize && entities <= (attributes ? limits.maxEntities : limits.maxOverviewEntities) && edges <= limits.maxEdges;
+}
+
+function draw(model: SchemaModel, ids: string[], attributes: boolean, collapsePivots: boolean) {
+  return renderErDiagram(model, ids, { attributes, collapsePivots });
+}
+
+/**
+ * Keeps the longest prefix of `ordered` (most important first) that fits, by bisection on
+ * the number of tables; never returns an empty diagram while one table fits.
+ */
+function largestFittingPrefix(model: SchemaModel, ordered: string[], attributes: boolean, collapsePivots: boolean, limits: DiagramLimits) {
+  let lo = 1;
+  let hi = Math.min(ordered.length, attributes ? limits.maxEntities : limits.maxOverviewEntities);
+  let best = draw(model, ordered.slice(0, 1), attributes, collapsePivots);
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const candidate = draw(model, ordered.slice(0, mid), attributes, collapsePivots);
+    if (fits(candidate.text, candidate.tables.length, candidate.edges, limits, attributes)) {
+      best = candidate;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return best;
+}
+
+function byDegree(model: SchemaModel, ids: string[], collapsePivots: boolean): string[] {
+  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+  const adj = adjacency(model, collapsed);
+  return [...ids].sort((a, b) => (adj.get(b)?.size ?? 0) - (adj.get(a)?.size ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The one diagram to show for these options: the whole schema (or the focus neighbourhood)
+ * with columns when it fits, else names only, else the best-connected part that fits.
+ */
+export function planDiagram(model: SchemaModel, options: DiagramOptions = {}): Diagram {
+  const limits = limitsOf(options);
+  const collapsePivots = !!options.collapsePivots;
+  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+  let scope: string[];
+  let title: string;
+  if (options.focus) {
+    const table = resolveTable(model, options.focus, options.focusLabel);
+    // Focusing on a pivot table means looking at it: draw it, not its collapsed edge.
+    if (collapsed.has(table.id)) return planDiagram(model, { ...options, focus: table.id, collapsePivots: false });
+    const depth = options.depth ?? 1;
+    scope = neighbourhood(model, table.id, depth, collapsePivots);
+    title = `${table.id} and ${depth} ${depth === 1 ? 'hop' : 'hops'} around it`;
+  } else {
+    scope = model.tables.map((t) => t.id).filter((id) => !collapsed.has(id));
+    title = 'All tables';
+  }
+  const full = draw(model, scope, true, collapsePivots);
+  const scopeSize = full.tables.length;
+  if (fits(full.text, full.tables.length, full.edges, limits, true)) return diagram(title, full, false, false, 0);
+  const names = draw(model, scope, false, collapsePivots);
+  if (fits(names.text, names.tables.length, names.edges, limits, false)) return diagram(`${title} (overview: names only)`, names, true, false, 0);
+  // Too big even as names: keep what matters most. A focus keeps its nearest tables (BFS
+  // order), a whole schema its best-connected tables.
+  const ordered = options.focus ? scope : byDegree(model, scope, collapsePivots);
+  const withColumns = options.focus ? largestFittingPrefix(model, ordered, true, collapsePivots, limits) : null;
+  const part = withColumns && withColumns.tables.length >= Math.min(10, scopeSize) ? withColumns : largestFittingPrefix(model, ordered, false, collapsePivots, limits);
+  const overview = part !== withColumns;
+  const omitted = scopeSize - part.tables.length;
+  const what = options.focus ? 'nearest' : 'best-connected';
+  return diagram(`${title} (${overview ? 'overview, ' : ''}the ${part.tables.length} ${what} of ${scopeSize} tables)`, part, overview, true, omitted);
+}
+
+function diagram(title: string, drawn: { text: string; aliases: Record<string, string>; tables: string[] }, overview: boolean, truncated: boolean, omitted: number): Diagram {
+  return { title, mermaid: drawn.text, tables: drawn.tables, aliases: drawn.aliases, truncated, overview, omitted };
+}
+
+/**
+ * Diagrams for documentation: the whole schema when it fits; otherwise an overview plus, per
+ * schema, parts of neighbouring tables that each fit with their columns, so every table is
+ * drawn with its columns in some diagram.
+ */
+export function planDiagramSet(model: SchemaModel, options: DiagramOptions = {}): Diagram[] {
+  const first = planDiagram(model, options);
+  if (options.focus || (!first.overview && !first.truncated)) return [first];
+  const limits = limitsOf(options);
+  const collapsePivots = !!options.collapsePivots;
+  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+  const out: Diagram[] = [{ ...first, title: first.title.replace(/^All tables/, 'Overview') }];
+  const schemas = [...new Set(model.tables.map((t) => t.schema))].sort();
+  for (const schema of schemas) {
+    const ids = model.tables.filter((t) => t.schema === schema && !collapsed.has(t.id)).map((t) => t.id);
+    const ordered = localityOrder(model, ids, collapsePivots);
+    const parts: ReturnType<typeof draw>[] = [];
+    let rest = ordered;
+    while (rest.length) {
+      const part = largestFittingPrefix(model, rest, true, collapsePivots, limits);
+      const drawnIds = new Set(part.tables);
+      parts.push(part);
+      rest = rest.filter((id) => !drawnIds.has(id));
+    }
+    parts.forEach((part, i) => {
+      const title = parts.length === 1 ? `Schema ${schema}` : `Schema ${schema}, part ${i + 1} of ${parts.length}`;
+      out.push(diagram(title, part, false, false, 0));
+    });
+  }
+  return out;
+}
+
+/** Breadth-first order inside the set, so that each part holds neighbouring tables. */
+function localityOrder(model: SchemaModel, ids: string[], collapsePivots: boolean): string[] {
+  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+  const adj = adjacency(model, collapsed);
+  const inSet = new Set(ids);
+  const seen = new Set<string>();
+  const order: string[] = [];
+  for (const start of ids) {
+    if (seen.has(start)) continue;
+    seen.add(start);
+    const queue = [start];
+    while (queue.length) {
+      const id = queue.shift()!;
+      order.push(id);
+      for (const other of [...(adj.get(id) ?? [])].sort()) {
+        if (!inSet.has(other) || seen.has(other)) continue;
+        seen.add(other);
+        queue.push(other);
+      }
+    }
+  }
+  return order;
+}

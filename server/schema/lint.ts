@@ -1,0 +1,129 @@
+/**
+ * Lint: drift (orm vs db) plus advice on one model. Advisors read the model only:
+ *   fk-not-indexed        warning  FK without an index leading with its columns
+ *   no-primary-key        warning  a table without a primary key
+ *   duplicate-index       warning  two indexes with the same definition
+ *   redundant-index       info     a btree index that is a leading prefix of another one
+ *   fk-type-mismatch      warning  FK column type differs from the referenced column's
+ *   one-to-one-not-unique error    an ORM 1:1 whose FK columns are not unique (orm only)
+ *   timestamp-without-tz  info     timestamp without time zone stores no offset
+ *   reserved-word         info     a table named with an SQL reserved word (must always be quoted)
+ */
+import { drift, severityOrder, sortFindings, unindexedForeignKeys, type Finding, type Severity } from './drift.ts';
+import type { Index, SchemaModel, Table } from './model.ts';
+import { reservedWords } from './sql.ts';
+import { isUniqueColumnSet } from './relations.ts';
+
+const reserved = reservedWords;
+
+function indexSignature(i: Index): string {
+  return `${i.method}\u0000${i.columns.join(',')}\u0000${i.expressions.join(',')}\u0000${i.where ?? ''}\u0000${i.unique}`;
+}
+
+export function advise(model: SchemaModel): Finding[] {
+  const findings: Finding[] = [];
+  const byId = new Map(model.tables.map((t) => [t.id, t]));
+  const side = model.source === 'orm' ? 'ORM' : 'database';
+  for (const table of model.tables) {
+    if (table.kind !== 'table' && table.kind !== 'partitioned table') continue;
+    findings.push(...unindexedForeignKeys(table, side));
+    if (!table.primaryKey) {
+      findings.push({ severity: 'warning', code: 'no-primary-key', table: table.id, message: `Table ${table.id} has no primary key: rows cannot be identified, and MikroORM cannot map it as an entity; add one.` });
+    }
+    findings.push(...indexAdvice(table));
+    for (const fk of table.foreignKeys) {
+      const target = byId.get(fk.references);
+      if (!target) continue;
+      fk.columns.forEach((name, i) => {
+        const column = table.columns.find((c) => c.name === name);
+        const referenced = target.columns.find((c) => c.name === fk.referencedColumns[i]);
+        if (column && referenced && column.type !== referenced.type) {
+          findings.push({ severity: 'warning', code: 'fk-type-mismatch', table: table.id, column: name, message: `Column ${table.id}.${name} is ${column.type} but references ${target.id}.${referenced.name}, which is ${referenced.type}: use the same type so joins need no cast.` });
+        }
+      });
+    }
+    for (const column of table.columns) {
+      if (/^timestamp(\(\d+\))? without time zone/.test(column.type)) {
+        findings.push({ severity: 'info', code: 'timestamp-without-tz', table: table.id, column: column.name, message: `Column ${table.id}.${column.name} is ${column.type}, which stores no time zone offset; timestamptz is usually what you want.` });
+      }
+    }
+    if (reserved.has(table.name.toLowerCase())) {
+      findings.push({ severity: 'info', code: 'reserved-word', table: table.id, message: `Table ${table.id} is named with the SQL reserved word "${table.name}", so every query must quote it.` });
+    }
+  }
+  if (model.source === 'orm') {
+    for (const relation of model.relations) {
+      if (relation.kind !== '1:1') continue;
+      const table = byId.get(relation.from);
+      if (table && !isUniqueColumnSet(table, relation.columns)) {
+        const column = relation.columns.length === 1 ? relation.columns[0] : undefined;
+        findings.push({ severity: 'error', code: 'one-to-one-not-unique', table: table.id, ...(column ? { column } : {}), message: `The 1:1 ${relation.fromEntity ?? table.id}.${relation.fromProperty ?? relation.columns.join(',')} has no unique key on (${relation.columns.join(', ')}), so the database allows several rows per ${relation.to}: add .unique().` });
+      }
+    }
+  }
+  return sortFindings(findings);
+}
+
+function indexAdvice(table: Table): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Map<string, Index>();
+  for (const index of table.indexes) {
+    const signature = indexSignature(index);
+    const twin = seen.get(signature);
+    if (twin) {
+      findings.push({ severity: 'warning', code: 'duplicate-index', table: table.id, message: `Indexes ${twin.name ?? '(unnamed)'} and ${index.name ?? '(unnamed)'} on ${table.id} are identical: drop one.` });
+    } else {
+      seen.set(signature, index);
+    }
+  }
+  for (const index of table.indexes) {
+    if (index.unique || index.primary || index.where || index.expressions.length || index.method !== 'btree') continue;
+    const wider = table.indexes.find((other) => other !== index && other.method === 'btree' && !other.where && other.expressions.length === 0 &&
+      other.columns.length > index.columns.length && index.columns.every((c, i) => other.columns[i] === c));
+    if (wider) {
+      findings.push({ severity: 'info', code: 'redundant-index', table: table.id, message: `Index ${index.name ?? '(unnamed)'} on ${table.id}(${index.columns.join(', ')}) is a leading prefix of ${wider.name ?? '(unnamed)'}(${wider.columns.join(', ')}) and may be dropped.` });
+    }
+  }
+  return findings;
+}
+
+export interface LintResult {
+  source: SchemaModel['source'];
+  findings: Finding[];
+  counts: Record<Severity, number>;
+}
+
+/** Drift between the two models plus advice on the chosen one, without duplicates. */
+export function lint(orm: SchemaModel, db: SchemaModel | null, source: SchemaModel['source']): LintResult {
+  const all = [...(db ? drift(orm, db) : []), ...advise(source === 'orm' ? orm : (db ?? orm))];
+  const seen = new Set<string>();
+  const findings = sortFindings(all).filter((f) => {
+    const key = `${f.code}\u0000${f.table}\u0000${f.column ?? ''}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { source, findings, counts: countFindings(findings) };
+}
+
+export function countFindings(findings: Finding[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return counts;
+}
+
+/** Text for a terminal: grouped by severity, most severe first. */
+export function formatFindings(findings: Finding[]): string {
+  if (findings.length === 0) return 'No findings.\n';
+  const lines: string[] = [];
+  const groups = (['error', 'warning', 'info'] as Severity[]).map((s) => [s, findings.filter((f) => f.severity === s)] as const).filter(([, list]) => list.length);
+  groups.sort((a, b) => severityOrder[a[0]] - severityOrder[b[0]]);
+  for (const [severity, list] of groups) {
+    lines.push(`${severity === 'info' ? 'info' : `${severity}s`} (${list.length}):`);
+    for (const f of list) lines.push(`  ${f.code.padEnd(22)} ${f.message}`);
+    lines.push('');
+  }
+  const counts = countFindings(findings);
+  lines.push(`${counts.error} error${counts.error === 1 ? '' : 's'}, ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, ${counts.info} info.`);
+  return `${lines.join('\n')}\n`;
+}

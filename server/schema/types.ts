@@ -1,0 +1,128 @@
+/**
+ * Column type spellings. The model stores types the way Postgres's format_type() prints them
+ * ("character varying(255)", "timestamp with time zone", "integer[]"), so a type from the ORM
+ * ("varchar(255)", "timestamptz", "int") is brought to that spelling before it enters the model
+ * and the two sources compare equal when they mean the same type.
+ */
+
+const simpleAliases: Record<string, string> = {
+  int: 'integer',
+  int4: 'integer',
+  integer: 'integer',
+  serial: 'integer',
+  serial4: 'integer',
+  int2: 'smallint',
+  smallint: 'smallint',
+  smallserial: 'smallint',
+  serial2: 'smallint',
+  int8: 'bigint',
+  bigint: 'bigint',
+  bigserial: 'bigint',
+  serial8: 'bigint',
+  bool: 'boolean',
+  boolean: 'boolean',
+  float4: 'real',
+  real: 'real',
+  float8: 'double precision',
+  float: 'double precision',
+  double: 'double precision',
+  'double precision': 'double precision',
+  decimal: 'numeric',
+  numeric: 'numeric',
+  varchar: 'character varying',
+  'character varying': 'character varying',
+  char: 'character(1)',
+  character: 'character(1)',
+  bpchar: 'bpchar',
+  timestamptz: 'timestamp with time zone',
+  'timestamp with time zone': 'timestamp with time zone',
+  timestamp: 'timestamp without time zone',
+  'timestamp without time zone': 'timestamp without time zone',
+  timetz: 'time with time zone',
+  'time with time zone': 'time with time zone',
+  time: 'time without time zone',
+  'time without time zone': 'time without time zone',
+  varbit: 'bit varying',
+  'bit varying': 'bit varying',
+  bit: 'bit(1)',
+};
+
+/** Types whose parameter list is written before a suffix: timestamp(3) with time zone. */
+const precisionSuffix: Record<string, string> = {
+  timestamptz: 'timestamp($) with time zone',
+  'timestamp with time zone': 'timestamp($) with time zone',
+  timestamp: 'timestamp($) without time zone',
+  'timestamp without time zone': 'timestamp($) without time zone',
+  timetz: 'time($) with time zone',
+  'time with time zone': 'time($) with time zone',
+  time: 'time($) without time zone',
+  'time without time zone': 'time($) without time zone',
+};
+
+const parametrised: Record<string, string> = {
+  varchar: 'character varying',
+  'character varying': 'character varying',
+  char: 'character',
+  character: 'character',
+  bpchar: 'character',
+  decimal: 'numeric',
+  numeric: 'numeric',
+  varbit: 'bit varying',
+  'bit varying': 'bit varying',
+  bit: 'bit',
+};
+
+/** Brings a type name to format_type()'s spelling; unknown types pass through, trimmed and lower-cased when unquoted. */
+export function canonicalType(raw: string): string {
+  let type = raw.trim().replace(/\s+/g, ' ');
+  let arraySuffix = '';
+  while (type.endsWith('[]')) {
+    arraySuffix += '[]';
+    type = type.slice(0, -2).trimEnd();
+  }
+  // "timestamp(3) with time zone", "numeric(8, 2)", "varchar(255)".
+  const match = /^([a-z0-9_ ]+?)\s*\(([^)]*)\)\s*(.*)$/i.exec(type);
+  if (!type.includes('"') && match) {
+    const base = `${match[1]!.toLowerCase()}${match[3] ? ` ${match[3].toLowerCase()}` : ''}`.trim();
+    const args = match[2]!.split(',').map((a) => a.trim()).join(',');
+    const timed = precisionSuffix[base];
+    if (timed) return timed.replace('$', args) + arraySuffix;
+    const name = parametrised[base];
+    if (name) return `${name}(${args})${arraySuffix}`;
+    return `${base}(${args})${arraySuffix}`;
+  }
+  if (type.includes('"')) return type + arraySuffix;
+  const lower = type.toLowerCase();
+  return (simpleAliases[lower] ?? lower) + arraySuffix;
+}
+
+const shortNames: [RegExp, string][] = [
+  [/^character varying/, 'varchar'],
+  [/^character\b/, 'char'],
+  [/^timestamp(\(\d+\))? with time zone/, 'timestamptz$1'],
+  [/^timestamp(\(\d+\))? without time zone/, 'timestamp$1'],
+  [/^time(\(\d+\))? with time zone/, 'timetz$1'],
+  [/^time(\(\d+\))? without time zone/, 'time$1'],
+  [/^double precision/, 'float8'],
+  [/^bit varying/, 'varbit'],
+];
+
+/**
+ * One word Mermaid accepts as an attribute type: the short Postgres alias where there is one
+ * (varchar(255), timestamptz, float8), no spaces, nothing outside Mermaid's type alphabet.
+ */
+export function diagramType(type: string): string {
+  let short = type;
+  for (const [pattern, replacement] of shortNames) {
+    if (pattern.test(short)) {
+      short = short.replace(pattern, replacement);
+      break;
+    }
+  }
+  short = short.replace(/\s*,\s*/g, ',').replace(/"/g, '');
+  // Mermaid's attribute word: a letter, underscore, * or non-ASCII first; then also digits - [ ] ( ) . ,
+  short = short.replace(/[^A-Za-z0-9_\-[\]().,*\u00C0-\uFFFF]/g, '_');
+  // A "~" pair would make a generic type, and the surrogate range is fine in the class above.
+  if (!/^[A-Za-z_*\u00C0-\uFFFF]/.test(short)) short = `_${short}`;
+  return short || '_';
+}
