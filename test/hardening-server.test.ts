@@ -8,6 +8,7 @@ import { targets, contextFor } from './helpers/targets.ts';
 import { createApp } from '../server/api.ts';
 import { createContext, type AppContext } from '../server/context.ts';
 import { EmbeddedPostgres } from '../server/db/embedded.ts';
+import { dbModel } from '../server/schema/load.ts';
 
 const repo = join(import.meta.dirname, '..');
 
@@ -64,6 +65,27 @@ describe('embedded database faults', () => {
       expect((await down.json() as { error: string }).error).toMatch(/Cannot connect|unavailable/);
       await embedded.start();
       expect((await app.request('/api/health')).status).toBe(200);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('caches the database model until the schema changes', async () => {
+    const embedded = new EmbeddedPostgres(join(dir, 'cache'));
+    const info = await embedded.start();
+    const ctx = await createContext({ target: { kind: 'embedded', url: info.url, display: 'embedded', embedded, close: () => embedded.stop() } });
+    try {
+      await pgQuery(info.url, 'create table cached_t (a int primary key)');
+      const first = await dbModel(ctx);
+      expect(await dbModel(ctx)).toBe(first); // same object: served from the cache
+      await pgQuery(info.url, 'analyze cached_t; insert into cached_t values (1)'); // statistics and rows are not schema
+      expect(await dbModel(ctx)).toBe(first);
+      await pgQuery(info.url, 'alter table cached_t add column b text');
+      const second = await dbModel(ctx);
+      expect(second).not.toBe(first);
+      expect(second.tables.find((t) => t.name === 'cached_t')!.columns.map((c) => c.name)).toEqual(['a', 'b']);
+      await pgQuery(info.url, "comment on table cached_t is 'now documented'");
+      expect((await dbModel(ctx)).tables.find((t) => t.name === 'cached_t')!.comment).toBe('now documented');
     } finally {
       await ctx.close();
     }

@@ -11,13 +11,13 @@ import { readTsConfig, wantsDecoratorMetadata } from './tsconfig.ts';
  *   `node --import tsx`). Handles defineEntity, EntitySchema, ES decorators and legacy
  *   decorators with explicit types, with the project's tsconfig.json (the one in the working
  *   directory, as tsx reads it, or TSX_TSCONFIG_PATH).
- * - `typescript` / `oxc`: when tsconfig.json sets experimentalDecorators + emitDecoratorMetadata
+ * - `typescript`: when tsconfig.json sets experimentalDecorators + emitDecoratorMetadata
  *   (legacy decorators read by ReflectMetadataProvider), which esbuild cannot emit, the
  *   project's own .ts files go through a module hook that transpiles them with the project's
- *   own `typescript` (TypeScript <= 6, which has transpileModule) or else with relscope's
- *   oxc-transform (TypeScript 7 has no JavaScript compiler API).
+ *   own `typescript` (TypeScript <= 6, which has transpileModule) or else with the
+ *   TypeScript 5.9 relscope ships as `typescript5` (TypeScript 7 has no JavaScript API).
  */
-export type LoaderKind = 'tsx' | 'typescript' | 'oxc';
+export type LoaderKind = 'tsx' | 'typescript';
 
 export interface LoaderChoice {
   kind: LoaderKind;
@@ -64,7 +64,7 @@ export function prepareLoader(configPath: string, cwd: string, settings: CliSett
   return registered;
 }
 
-function pickTranspiler(tsconfig: string): { kind: 'typescript' | 'oxc'; modulePath: string; detail: string } {
+function pickTranspiler(tsconfig: string): { kind: 'typescript'; modulePath: string; detail: string } {
   const fromProject = createRequire(tsconfig);
   try {
     const modulePath = fromProject.resolve('typescript');
@@ -73,14 +73,16 @@ function pickTranspiler(tsconfig: string): { kind: 'typescript' | 'oxc'; moduleP
       return { kind: 'typescript', modulePath, detail: `the project's own TypeScript ${ts.version ?? ''}`.trim() };
     }
   } catch {
-    // no typescript in the project, or one without a JavaScript API: oxc below
+    // no typescript in the project, or one without a JavaScript API: relscope's own below
   }
   try {
-    const modulePath = createRequire(import.meta.url).resolve('oxc-transform');
-    return { kind: 'oxc', modulePath, detail: 'oxc-transform' };
+    // TypeScript 7 has no JavaScript API: relscope ships TypeScript 5.9 (as `typescript5`) for this.
+    const modulePath = createRequire(import.meta.url).resolve('typescript5');
+    const version = (createRequire(import.meta.url)(modulePath) as { version?: string }).version ?? '5';
+    return { kind: 'typescript', modulePath, detail: `relscope's TypeScript ${version}` };
   } catch (error) {
     throw new UserError(
-      `${tsconfig} sets emitDecoratorMetadata, which tsx cannot emit, and neither the project's own TypeScript (<= 6) nor relscope's oxc-transform can be loaded: ${(error as Error).message}. Install typescript@5 or 6 in the project, or reinstall relscope.`,
+      `${tsconfig} sets emitDecoratorMetadata, which tsx cannot emit, and neither the project's own TypeScript (<= 6) nor relscope's TypeScript 5.9 can be loaded: ${(error as Error).message}. Install typescript@5 or 6 in the project, or reinstall relscope.`,
       { exitCode: 1 },
     );
   }

@@ -107,11 +107,31 @@ export class MermaidRenderer {
 
 let queue: Promise<unknown> = Promise.resolve();
 
+/** Rendered images by format and text: the same text always renders to the same bytes. */
+const rendered = new Map<string, Promise<Buffer>>();
+const maxRendered = 16;
+
 /**
  * Launches Chromium, renders one diagram, closes it (about 1.5 s of start-up on 2 cores).
- * Calls are queued, one browser at a time: each holds a few hundred MB.
+ * Calls are queued, one browser at a time: each holds a few hundred MB. Answers are kept for
+ * the last 16 texts, so a page reload or a repeated export does not start a browser again.
  */
 export function renderImage(text: string, format: ImageFormat): Promise<Buffer> {
+  const key = `${format}\u0000${text}`;
+  const hit = rendered.get(key);
+  if (hit) {
+    rendered.delete(key);
+    rendered.set(key, hit);
+    return hit;
+  }
+  const result = renderImageUncached(text, format);
+  rendered.set(key, result);
+  if (rendered.size > maxRendered) rendered.delete(rendered.keys().next().value!);
+  result.catch(() => rendered.delete(key));
+  return result;
+}
+
+function renderImageUncached(text: string, format: ImageFormat): Promise<Buffer> {
   const run = queue.then(async () => {
     const renderer = await MermaidRenderer.launch();
     try {

@@ -1,13 +1,15 @@
 /**
  * Where commands and routes get models: the ORM's (from the context's MikroORM metadata,
  * cached per context: metadata does not change while relscope runs, and MikroORM 7 connects
- * lazily, so this opens no connection) and the database's (read fresh every time, so a schema
- * change or a database that comes back shows at once).
+ * lazily, so this opens no connection) and the database's (cached per context under a catalog
+ * fingerprint that one cheap query reads each time, so a schema change shows at once and a
+ * database that went away is noticed at once).
  */
 import type { AppContext } from '../context.ts';
 import { modelFromOrm } from './from-orm.ts';
 import { modelFromDatabase } from './from-catalog.ts';
 import { filterSchemas, type SchemaModel, type SchemaSource } from './model.ts';
+import { withClient } from '../db/connect.ts';
 
 export { filterSchemas };
 
@@ -25,9 +27,46 @@ export function ormModel(ctx: ModelContext): Promise<SchemaModel> {
   return model;
 }
 
+/**
+ * Any DDL inserts, deletes or updates rows of these catalogs, which changes their row count
+ * or the sum of their rows' xmin; VACUUM and ANALYZE update pg_class in place and keep xmin,
+ * so statistics do not invalidate the cache. Reads about 20k small rows per 1,000 tables.
+ */
+const catalogFingerprintSql = `select ${['pg_namespace', 'pg_class', 'pg_attribute', 'pg_attrdef', 'pg_constraint', 'pg_index', 'pg_type', 'pg_enum', 'pg_description']
+  .map((t) => `(select count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_catalog.${t})`)
+  .join(" || '/' || ")} as fingerprint`;
+
+export function catalogFingerprint(ctx: ModelContext): Promise<string> {
+  return withClient(ctx.target.url, async (client) => (await client.query<{ fingerprint: string }>(catalogFingerprintSql)).rows[0]!.fingerprint);
+}
+
+interface CachedModel {
+  fingerprint: string;
+  model: Promise<SchemaModel>;
+}
+
+const dbModels = new WeakMap<object, Map<string, CachedModel>>();
+const maxCachedFilters = 8;
+
+/** The database's model, read again only when the catalog fingerprint moved. */
+export async function dbModel(ctx: ModelContext, schemas?: string[] | null): Promise<SchemaModel> {
+  const fingerprint = await catalogFingerprint(ctx);
+  let perContext = dbModels.get(ctx);
+  if (!perContext) dbModels.set(ctx, (perContext = new Map()));
+  const key = schemas?.join('\u0000') ?? '';
+  const cached = perContext.get(key);
+  if (cached && cached.fingerprint === fingerprint) return cached.model;
+  const model = modelFromDatabase(ctx.target, { schemas: schemas ?? undefined });
+  perContext.delete(key); // re-insert at the end: the Map's order is the eviction order
+  perContext.set(key, { fingerprint, model });
+  if (perContext.size > maxCachedFilters) perContext.delete(perContext.keys().next().value!);
+  model.catch(() => { if (perContext.get(key)?.model === model) perContext.delete(key); });
+  return model;
+}
+
 export async function loadModel(ctx: ModelContext, source: SchemaSource, schemas?: string[] | null): Promise<SchemaModel> {
   if (source === 'orm') return filterSchemas(await ormModel(ctx), schemas);
-  return modelFromDatabase(ctx.target, { schemas: schemas ?? undefined });
+  return dbModel(ctx, schemas);
 }
 
 /** Parses "a,b" into schema names; empty means all. */
