@@ -60,8 +60,10 @@ export async function contextFromOptions(values: DatabaseValues, cwd = process.c
   if (!found) {
     if (values.context) throw new UserError(`--context ${values.context}: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}); pass --config PATH.`);
     const dbUrl = values.db ?? envUrl;
+    const ctx = await createContext({ dbUrl, dataDir, projectLabel: 'demo model (no MikroORM config found)' });
+    // Said once the database answered, so that a connection error stays the only line.
     console.error(`relscope: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}): showing the built-in demo model${dbUrl ? '' : ' on the embedded database'}. Pass --config PATH for your project, or --demo to say you mean the demo.`);
-    return createContext({ dbUrl, dataDir, projectLabel: 'demo model (no MikroORM config found)' });
+    return ctx;
   }
   const project = await loadProject(found, cwd, values.context);
   const dbUrl = values.db ?? envUrl ?? project.configUrl;
