@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { openDatabase, withClient, type DatabaseTarget, type OpenOptions } from './db/connect.ts';
+import { createPool, openDatabase, withPooledClient, type DatabaseTarget, type OpenOptions } from './db/connect.ts';
 import { initOrm, type EntityList } from './orm.ts';
 import { initProjectOrm, type LoadedProject } from './project/load.ts';
 import { demoEntities } from '../entities/index.ts';
@@ -18,8 +18,8 @@ export interface AppContext {
   readonly projectLabel: string;
   /** MikroORM for the target, created on first use. */
   orm(): Promise<MikroORM>;
-  /** A short-lived pg client; connection failures become DatabaseUnavailableError. */
-  withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T>;
+  /** A client from the context's small pool; connection failures become DatabaseUnavailableError. */
+  withClient<T>(work: (client: pg.ClientBase) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -43,6 +43,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   const entities = options.entities ?? demoEntities;
   const project = options.project;
   let ormPromise: Promise<MikroORM> | null = options.orm ? Promise.resolve(options.orm) : null;
+  let pool: pg.Pool | null = null;
   const ctx: AppContext = {
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
@@ -53,9 +54,10 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       });
       return ormPromise;
     },
-    withClient: (work) => withClient(target.url, work),
+    withClient: (work) => withPooledClient((pool ??= createPool(target)), target.url, work),
     async close() {
       if (ormPromise) await (await ormPromise.catch(() => null))?.close(true);
+      await pool?.end().catch(() => {});
       await target.close();
     },
   };

@@ -55,7 +55,7 @@ const query = (params: Record<string, string | number | boolean | null | undefin
 export interface Health {
   ok: boolean;
   project: string;
-  database: { kind: string; display: string; serverVersion: string };
+  database: { kind: string; display: string; label?: string; serverVersion: string };
   rowsAre: 'exact' | 'estimated';
   tables: Record<string, number>;
 }

@@ -80,7 +80,7 @@ async function loadHealth(): Promise<void> {
     const tables = Object.keys(health.tables).length;
     dbPill.replaceChildren(
       h('span', { class: 'dot dot-ok' }),
-      h('span', { class: 'db-name' }, health.database.display),
+      h('span', { class: 'db-name' }, health.database.label ?? health.database.display),
       h('span', { class: 'muted' }, `PG ${health.database.serverVersion.split(' ')[0]} · ${health.project} · ${tables} tables`),
     );
     dbPill.title = `${health.database.display} (PostgreSQL ${health.database.serverVersion}), ${health.project}`;

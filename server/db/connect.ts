@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { resolve } from 'node:path';
 import { EmbeddedPostgres } from './embedded.ts';
-import { DatabaseUnavailableError, UserError } from '../errors.ts';
+import { DatabaseUnavailableError, UserError, isConnectionError } from '../errors.ts';
 
 export type DatabaseKind = 'embedded' | 'external';
 
@@ -12,6 +12,8 @@ export interface DatabaseTarget {
   url: string;
   /** The URL with any password removed, safe for logs, answers and files. */
   display: string;
+  /** A few words for narrow places (the page's header): "embedded PGlite", "db.example:5432/app". */
+  label?: string;
   /** Present for the embedded database: the watchdog stops and restarts it through this. */
   embedded?: EmbeddedPostgres;
   close(): Promise<void>;
@@ -30,7 +32,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseTarget
   if (options.dbUrl) {
     const url = normaliseUrl(options.dbUrl);
     await assertReachable(url);
-    return { kind: 'external', url, display: redactUrl(url), close: async () => {} };
+    return { kind: 'external', url, display: redactUrl(url), label: shortLabel(url), close: async () => {} };
   }
   const embedded = new EmbeddedPostgres(resolve(options.dataDir ?? defaultDataDir));
   const info = await embedded.start();
@@ -38,6 +40,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseTarget
     kind: 'embedded',
     url: info.url,
     display: `embedded PostgreSQL ${info.version} (PGlite) in ${embedded.dataDir}`,
+    label: 'embedded PGlite',
     embedded,
     close: () => embedded.stop(),
   };
@@ -54,6 +57,16 @@ function normaliseUrl(raw: string): string {
     throw new UserError(`--db / DATABASE_URL uses "${parsed.protocol.replace(':', '')}"; relscope reads PostgreSQL only (postgresql://user@host:5432/dbname).`);
   }
   return raw;
+}
+
+/** host:port/database, without user or password. */
+export function shortLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}${decodeURIComponent(parsed.pathname)}`;
+  } catch {
+    return 'PostgreSQL';
+  }
 }
 
 export function redactUrl(url: string): string {
@@ -116,5 +129,40 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
     return await work(client);
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/**
+ * A small pool for relscope's own short queries (health, catalog fingerprints): under load,
+ * fifty concurrent page requests share a few connections instead of opening fifty, which
+ * PGlite (eight connections, one backend) and busy servers would refuse.
+ */
+export function createPool(target: Pick<DatabaseTarget, 'kind' | 'url'>): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.kind === 'embedded' ? 1 : 4,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 10_000,
+  });
+  // An idle client whose database went away: the pool drops it, the next request reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export async function withPooledClient<T>(pool: pg.Pool, url: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw new DatabaseUnavailableError(describeConnectError(url, error), error);
+  }
+  let broken = false;
+  try {
+    return await work(client);
+  } catch (error) {
+    broken = isConnectionError(error);
+    throw error;
+  } finally {
+    client.release(broken || undefined);
   }
 }

@@ -33,7 +33,7 @@ export function healthRoutes(ctx: AppContext): Hono {
     return c.json({
       ok: true,
       project: ctx.projectLabel,
-      database: { kind: ctx.target.kind, display: ctx.target.display, serverVersion: body.version },
+      database: { kind: ctx.target.kind, display: ctx.target.display, label: ctx.target.label ?? ctx.target.display, serverVersion: body.version },
       rowsAre: body.rowsAre,
       tables: body.rows,
     });

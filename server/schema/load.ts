@@ -9,13 +9,12 @@ import type { AppContext } from '../context.ts';
 import { modelFromOrm } from './from-orm.ts';
 import { modelFromDatabase } from './from-catalog.ts';
 import { filterSchemas, type SchemaModel, type SchemaSource } from './model.ts';
-import { withClient } from '../db/connect.ts';
 
 export { filterSchemas };
 
 const ormModels = new WeakMap<object, Promise<SchemaModel>>();
 
-export type ModelContext = Pick<AppContext, 'target' | 'orm'>;
+export type ModelContext = Pick<AppContext, 'target' | 'orm' | 'withClient'>;
 
 export function ormModel(ctx: ModelContext): Promise<SchemaModel> {
   let model = ormModels.get(ctx);
@@ -36,8 +35,22 @@ const catalogFingerprintSql = `select ${['pg_namespace', 'pg_class', 'pg_attribu
   .map((t) => `(select count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_catalog.${t})`)
   .join(" || '/' || ")} as fingerprint`;
 
+/**
+ * A burst of requests (a page load asks for schema, diagram, drift and lint at once; fifty
+ * clients under load) shares one fingerprint read: it is reused for this long, so a schema
+ * change shows within a second.
+ */
+const fingerprintTtlMs = 1000;
+const fingerprints = new WeakMap<object, { at: number; value: Promise<string> }>();
+
 export function catalogFingerprint(ctx: ModelContext): Promise<string> {
-  return withClient(ctx.target.url, async (client) => (await client.query<{ fingerprint: string }>(catalogFingerprintSql)).rows[0]!.fingerprint);
+  const cached = fingerprints.get(ctx);
+  if (cached && performance.now() - cached.at < fingerprintTtlMs) return cached.value;
+  const value = ctx.withClient(async (client) => (await client.query<{ fingerprint: string }>(catalogFingerprintSql)).rows[0]!.fingerprint);
+  const entry = { at: performance.now(), value };
+  fingerprints.set(ctx, entry);
+  value.catch(() => { if (fingerprints.get(ctx) === entry) fingerprints.delete(ctx); });
+  return value;
 }
 
 interface CachedModel {
