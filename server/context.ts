@@ -44,6 +44,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   const project = options.project;
   let ormPromise: Promise<MikroORM> | null = options.orm ? Promise.resolve(options.orm) : null;
   let pool: pg.Pool | null = null;
+  let poolUrl = '';
   const ctx: AppContext = {
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
@@ -54,7 +55,16 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       });
       return ormPromise;
     },
-    withClient: (work) => withPooledClient((pool ??= createPool(target)), target.url, work),
+    withClient: (work) => {
+      // A target whose address changed (an embedded restart that had to take another port)
+      // gets a new pool; the old one drains and closes.
+      if (pool && poolUrl !== target.url) void pool.end().catch(() => {});
+      if (!pool || poolUrl !== target.url) {
+        pool = createPool(target);
+        poolUrl = target.url;
+      }
+      return withPooledClient(pool, target.url, work);
+    },
     async close() {
       if (ormPromise) await (await ormPromise.catch(() => null))?.close(true);
       await pool?.end().catch(() => {});
