@@ -11,6 +11,7 @@
  * Figures go to stdout and bench/results/schema.md.
  */
 import { spawnSync } from 'node:child_process';
+import { prng } from './prng.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -31,16 +32,6 @@ const benchUrl = (() => {
   return u.toString();
 })();
 
-/** A small deterministic PRNG (mulberry32), so every run builds the same schema. */
-function prng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 1,000 tables: id, five payload columns, 1-3 FKs to earlier tables, and two indexes besides the PK. */
 export function schemaSql(count: number): string {

@@ -1,13 +1,5 @@
 /** Generated schemas for bench/web.ts: deterministic, so every run measures the same tables. */
-
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './prng.ts';
 
 /** N tables over 1 schema (≤ 100) or 4 schemas: id, five columns, 1–3 FKs to nearby earlier tables, indexed. */
 export function generatedSchemaSql(count: number): string {

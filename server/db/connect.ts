@@ -116,22 +116,6 @@ export async function assertReachable(url: string, timeoutMs = 5000): Promise<vo
   }
 }
 
-/** Runs `work` with one short-lived client; connection failures become one readable line. */
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw new DatabaseUnavailableError(describeConnectError(url, error), error);
-  }
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 /**
  * A small pool for relscope's own short queries (health, catalog fingerprints): under load,
  * fifty concurrent page requests share a few connections instead of opening fifty, which

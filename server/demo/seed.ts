@@ -178,11 +178,18 @@ export async function seedDemo(client: pg.ClientBase, scale: number, progress?: 
   return countRows(client, [...demoTables]);
 }
 
+/** Exact row counts of demo tables (plain names), by name. */
 export async function countRows(client: pg.ClientBase, tables: string[]): Promise<Record<string, number>> {
-  if (tables.length === 0) return {};
-  const sql = tables.map((t, i) => `select ${i} as i, count(*)::bigint as n from "${t.replace(/"/g, '""')}"`).join(' union all ');
+  const counts = await countRowsOf(client, tables.map((t) => `"${t.replace(/"/g, '""')}"`));
+  return Object.fromEntries(tables.map((t, i) => [t, counts[i]!]));
+}
+
+/** Exact row counts, in one round trip, of tables given as already-quoted SQL names. */
+export async function countRowsOf(client: pg.ClientBase, quotedNames: string[]): Promise<number[]> {
+  if (quotedNames.length === 0) return [];
+  const sql = quotedNames.map((t, i) => `select ${i} as i, count(*)::bigint as n from ${t}`).join(' union all ');
   const { rows } = await client.query<{ i: number; n: string }>(sql);
-  const out: Record<string, number> = {};
-  for (const row of rows) out[tables[row.i]!] = Number(row.n);
+  const out = new Array<number>(quotedNames.length).fill(0);
+  for (const row of rows) out[row.i] = Number(row.n);
   return out;
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../context.ts';
-import { countRows, } from '../demo/seed.ts';
+import { countRowsOf } from '../demo/seed.ts';
 import { listUserTables } from '../demo/schema.ts';
 
 /** Rows are counted exactly for up to this many tables; a larger database gets planner estimates. */
@@ -16,7 +16,7 @@ export function healthRoutes(ctx: AppContext): Hono {
       let rowsAre: 'exact' | 'estimated';
       if (tables.length <= exactCountLimit) {
         const quoted = tables.map((t) => t.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.'));
-        const counts = await countRowsQualified(client, quoted);
+        const counts = await countRowsOf(client, quoted);
         rows = Object.fromEntries(tables.map((t, i) => [t, counts[i]!]));
         rowsAre = 'exact';
       } else {
@@ -39,13 +39,4 @@ export function healthRoutes(ctx: AppContext): Hono {
     });
   });
   return app;
-}
-
-async function countRowsQualified(client: Parameters<typeof countRows>[0], quotedNames: string[]): Promise<number[]> {
-  if (quotedNames.length === 0) return [];
-  const sql = quotedNames.map((t, i) => `select ${i} as i, count(*)::bigint as n from ${t}`).join(' union all ');
-  const { rows } = await client.query<{ i: number; n: string }>(sql);
-  const out = new Array<number>(quotedNames.length).fill(0);
-  for (const row of rows) out[row.i] = Number(row.n);
-  return out;
 }
