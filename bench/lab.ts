@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createContext, prepareDemo, type AppContext } from '../server/context.ts';
 import { compare } from '../server/lab/compare.ts';
-import type { CompareReport } from '../server/lab/types.ts';
+import type { CompareReport } from '../common/lab-types.ts';
 
 const { values } = parseArgs({
   options: {

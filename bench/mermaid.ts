@@ -3,7 +3,7 @@
  * the goal "Mermaid text for 1,000 tables in under 50 ms" measures), plus what relscope really
  * emits for it (planDiagram's overview, planDiagramSet's overview + parts).
  */
-import type { SchemaModel } from '../server/schema/model.ts';
+import type { SchemaModel } from '../common/schema-model.ts';
 import { planDiagram, planDiagramSet, renderErDiagram } from '../server/render/mermaid.ts';
 
 function median(xs: number[]): number {

@@ -24,7 +24,7 @@ import { createContext, prepareDemo, type AppContext } from '../server/context.t
 import { createApp } from '../server/api.ts';
 import { ensureWebBuilt, webRoot } from '../server/build-web.ts';
 import { chromiumArgs, requireChromium } from '../server/render/image.ts';
-import type { CompareReport } from '../server/lab/types.ts';
+import type { CompareReport } from '../common/lab-types.ts';
 import { generatedSchemaSql } from './web.schema.ts';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, sizes: { type: 'string', default: '100,300,1000' }, out: { type: 'string', default: 'bench/results/web.md' }, 'no-compare': { type: 'boolean', default: false } } });

@@ -13,8 +13,8 @@ import { UserError } from '../server/errors.ts';
 import { compare } from '../server/lab/compare.ts';
 import { capture, instrumentPool, RefusedStatementError } from '../server/lab/capture.ts';
 import { explainStatement } from '../server/lab/explain.ts';
-import { formatMarkdown, formatTable } from '../server/lab/format.ts';
-import type { CompareReport, EntitiesResponse, StrategyResult } from '../server/lab/types.ts';
+import { formatMarkdown, formatTable } from '../common/lab-format.ts';
+import type { CompareReport, EntitiesResponse, StrategyResult } from '../common/lab-types.ts';
 import { main } from '../server/cli.ts';
 import { Team, User } from '../entities/index.ts';
 

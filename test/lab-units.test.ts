@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkReadOnly, fingerprint, isTransactionControl, tokenize } from '../server/lab/sql.ts';
 import { summarizePlan, planNodes, type RawExplain } from '../server/lab/plan.ts';
 import { groupStatements } from '../server/lab/report.ts';
-import { wrap } from '../server/lab/format.ts';
+import { wrap } from '../common/lab-format.ts';
 
 describe('read-only check', () => {
   it('accepts the SELECTs MikroORM sends', () => {

@@ -2,8 +2,8 @@
  * Hostile identifiers and a model built from them, shared by the Mermaid tests (pure) and the
  * catalog tests (a real database). Deterministic: the same list every run.
  */
-import { schemaModelVersion, sortModel, type Column, type Relation, type SchemaModel, type Table } from '../server/schema/model.ts';
-import { relationsFromForeignKeys } from '../server/schema/relations.ts';
+import { schemaModelVersion, sortModel, type Column, type Relation, type SchemaModel, type Table } from '../common/schema-model.ts';
+import { relationsFromForeignKeys } from '../common/relations.ts';
 
 const keywords = [
   'end', 'END', 'one', 'many', 'to', 'erDiagram', 'class', 'classDef', 'subgraph', 'style', 'direction', 'title', 'accTitle', 'accDescr',

@@ -5,10 +5,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeMermaidEntities, displayed, hostileModel, hostileNames, hostileTypes } from './mermaid-hostile.ts';
 import { attributeName, cardinality, escapeText, neighbourhood, planDiagram, planDiagramSet, renderErDiagram } from '../server/render/mermaid.ts';
-import { diagramLimits } from '../server/render/mermaid-config.ts';
+import { diagramLimits } from '../common/mermaid-config.ts';
 import { canonicalType, diagramType } from '../server/schema/types.ts';
-import { schemaModelVersion, sortModel, type Column, type Relation, type SchemaModel, type Table } from '../server/schema/model.ts';
-import { relationsFromForeignKeys } from '../server/schema/relations.ts';
+import { schemaModelVersion, sortModel, type Column, type Relation, type SchemaModel, type Table } from '../common/schema-model.ts';
+import { relationsFromForeignKeys } from '../common/relations.ts';
 import { exportHeader, parseExport } from '../server/render/document.ts';
 import { renderMarkdown } from '../server/render/markdown.ts';
 

@@ -11,7 +11,7 @@ import { chromium as playwright, type Browser } from 'playwright-core';
 import { chromiumArgs, findChromium, MermaidRenderer, requireChromium } from '../server/render/image.ts';
 import { planDiagram, renderErDiagram } from '../server/render/mermaid.ts';
 import { modelFromEntities } from '../server/schema/from-orm.ts';
-import type { SchemaModel } from '../server/schema/model.ts';
+import type { SchemaModel } from '../common/schema-model.ts';
 import { demoEntities } from '../entities/index.ts';
 import { displayed, hostileModel } from './mermaid-hostile.ts';
 import { createContext } from '../server/context.ts';

@@ -31,9 +31,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import mermaid from 'mermaid';
 import pg from 'pg';
-import type { Relation, SchemaModel, Table } from '../server/schema/model.ts';
+import type { Relation, SchemaModel, Table } from '../common/schema-model.ts';
 import { drift } from '../server/schema/drift.ts';
-import type { CompareReport } from '../server/lab/types.ts';
+import type { CompareReport } from '../common/lab-types.ts';
 import { ScratchDatabases, fixturesRoot, relscope, setupFixtureDatabase, type RunResult, type ScratchDatabase } from './fixtures/tools/harness.ts';
 
 interface ExpectedFk {

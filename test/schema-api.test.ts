@@ -8,7 +8,7 @@ import { contextFor, targets } from './helpers/targets.ts';
 import { createContext, type AppContext } from '../server/context.ts';
 import { createApp } from '../server/api.ts';
 import type { DatabaseTarget } from '../server/db/connect.ts';
-import type { SchemaModel } from '../server/schema/model.ts';
+import type { SchemaModel } from '../common/schema-model.ts';
 import type { DiagramResponse } from '../server/routes/schema.ts';
 
 let mermaid: { parse(text: string): Promise<unknown> };

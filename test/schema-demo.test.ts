@@ -10,7 +10,7 @@ import { modelFromEntities } from '../server/schema/from-orm.ts';
 import { ormModel } from '../server/schema/load.ts';
 import { drift } from '../server/schema/drift.ts';
 import { lint } from '../server/schema/lint.ts';
-import type { Relation, SchemaModel } from '../server/schema/model.ts';
+import type { Relation, SchemaModel } from '../common/schema-model.ts';
 import { planDiagram } from '../server/render/mermaid.ts';
 import { renderJson } from '../server/render/json.ts';
 import { renderMarkdown } from '../server/render/markdown.ts';

@@ -2,10 +2,10 @@
  * The page's one way to the server: every request goes through `request`, which turns
  * network failures and API errors ({ error }) into an ApiError with a readable message.
  */
-import type { SchemaModel, SchemaSource } from '../server/schema/model.ts';
-import type { Finding } from '../server/schema/drift.ts';
+import type { SchemaModel, SchemaSource } from '../common/schema-model.ts';
+import type { Finding } from '../common/findings.ts';
 import type { DiagramResponse } from '../server/routes/schema.ts';
-import type { CompareReport, CompareRequestInput, EntitiesResponse } from '../server/lab/types.ts';
+import type { CompareReport, CompareRequestInput, EntitiesResponse } from '../common/lab-types.ts';
 
 export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse };
 

@@ -5,7 +5,7 @@
  * screen; exports always use the shared configuration as is.
  */
 import type { Mermaid } from 'mermaid';
-import { mermaidConfig } from '../server/render/mermaid-config.ts';
+import { mermaidConfig } from '../common/mermaid-config.ts';
 import type { Theme } from './theme.ts';
 
 let loading: Promise<Mermaid> | null = null;

@@ -58,7 +58,7 @@ export interface Plan {
   totalRead: number | null;
 }
 
-import type { ExplainResult, PlanNodeSummary } from '../server/lab/types.ts';
+import type { ExplainResult, PlanNodeSummary } from '../common/lab-types.ts';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 

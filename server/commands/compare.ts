@@ -1,9 +1,9 @@
 import { databaseHelp, databaseOptions, contextFromOptions, parseCommand } from './options.ts';
 import { UserError } from '../errors.ts';
 import { compare } from '../lab/compare.ts';
-import { formatMarkdown, formatTable } from '../lab/format.ts';
+import { formatMarkdown, formatTable } from '../../common/lab-format.ts';
 import type { FieldNamer } from '../lab/request.ts';
-import { compareLimits, strategyNames, type CompareRequestInput } from '../lab/types.ts';
+import { compareLimits, strategyNames, type CompareRequestInput } from '../../common/lab-types.ts';
 
 export const summary = 'run one ORM load under every loading strategy, EXPLAIN each statement, compare';
 

@@ -6,7 +6,7 @@ import { prepareDemo, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
 import { drift as computeDrift, type Finding } from '../schema/drift.ts';
 import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
-import type { SchemaModel, SchemaSource } from '../schema/model.ts';
+import type { SchemaModel, SchemaSource } from '../../common/schema-model.ts';
 import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
 import { planDiagram, type Diagram } from '../render/mermaid.ts';
 import { renderImage } from '../render/image.ts';

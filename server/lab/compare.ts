@@ -23,7 +23,7 @@ import { diffGraphs, runStrategy, type LoadSpec, type RunOutcome } from './strat
 import {
   compareLimits, strategyDescriptions, type CompareReport, type ExplainResult, type GraphDifference, type StrategyName,
   type StrategyResult, type SweepPoint, type SweepResult,
-} from './types.ts';
+} from '../../common/lab-types.ts';
 
 export interface CompareOptions {
   /** How fields are named in validation messages (`--limit` on the CLI). */

@@ -21,7 +21,7 @@ import { errorMessage } from '../errors.ts';
 import { uncaptured } from './capture.ts';
 import { parseExplain, summarizePlan } from './plan.ts';
 import { checkReadOnly } from './sql.ts';
-import type { ExplainResult } from './types.ts';
+import type { ExplainResult } from '../../common/lab-types.ts';
 
 export interface ExplainTarget {
   pool: pg.Pool;

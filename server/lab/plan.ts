@@ -3,7 +3,7 @@
  * carries: inclusive and exclusive time, rows estimated vs actual with the misestimate
  * factor, loops, buffers, and the slowest node. Pure functions, no database.
  */
-import type { PlanNodeSummary } from './types.ts';
+import type { PlanNodeSummary } from '../../common/lab-types.ts';
 
 /** One node of PostgreSQL's JSON plan (the fields the lab reads; PostgreSQL adds many more). */
 export interface RawPlanNode {

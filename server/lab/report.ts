@@ -10,7 +10,7 @@ import { fingerprint } from './sql.ts';
 import type {
   AdviceItem, CapturedStatementInfo, ExplainResult, GraphDifference, PlanNodeSummary, StatementGroup, StrategyName,
   StrategyResult, TimeStats, Verdict,
-} from './types.ts';
+} from '../../common/lab-types.ts';
 
 export const maxStatementsListed = 500;
 

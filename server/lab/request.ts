@@ -12,7 +12,7 @@ import { UserError } from '../errors.ts';
 import {
   compareLimits, strategyDescriptions, strategyNames,
   type CompareRequest, type CompareRequestInput, type EntityInfo, type EntityRelationInfo, type StrategyName,
-} from './types.ts';
+} from '../../common/lab-types.ts';
 
 /** A populate path as a tree: one node per relation, children are the nested paths. */
 export interface PathNode {

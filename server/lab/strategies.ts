@@ -18,7 +18,7 @@
 import { Collection, Reference, helper, type EntityManager, type EntityMetadata, type MikroORM } from '@mikro-orm/core';
 import { capture, type CapturedStatement, type CaptureSession } from './capture.ts';
 import { levels, type PathNode } from './request.ts';
-import { compareLimits, type CompareRequest, type StrategyName } from './types.ts';
+import { compareLimits, type CompareRequest, type StrategyName } from '../../common/lab-types.ts';
 
 export interface LoadSpec {
   meta: EntityMetadata;

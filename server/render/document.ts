@@ -9,7 +9,7 @@
  */
 import { UserError } from '../errors.ts';
 import type { Finding } from '../schema/drift.ts';
-import { filterSchemas, type SchemaModel, type SchemaSource } from '../schema/model.ts';
+import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common/schema-model.ts';
 import { renderJson, isSchemaModel } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
 import { planDiagram, type Diagram } from './mermaid.ts';

@@ -8,7 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { UserError } from '../errors.ts';
-import { mermaidConfig } from './mermaid-config.ts';
+import { mermaidConfig } from '../../common/mermaid-config.ts';
 
 export type ImageFormat = 'svg' | 'png';
 

@@ -2,7 +2,7 @@
  * `--format json`: the schema model itself (see server/schema/model.ts for every field),
  * sorted and pretty-printed so the same schema always gives the same bytes.
  */
-import { schemaModelVersion, sortModel, type SchemaModel } from '../schema/model.ts';
+import { schemaModelVersion, sortModel, type SchemaModel } from '../../common/schema-model.ts';
 
 export function renderJson(model: SchemaModel): string {
   return `${JSON.stringify(sortModel(model), null, 2)}\n`;

@@ -4,8 +4,8 @@
  * server versions, everything in model order, so a docs diff shows schema changes only.
  */
 import type { Finding } from '../schema/drift.ts';
-import type { Column, Relation, SchemaModel, Table } from '../schema/model.ts';
-import { viewFrom } from '../schema/relations.ts';
+import type { Column, Relation, SchemaModel, Table } from '../../common/schema-model.ts';
+import { viewFrom } from '../../common/relations.ts';
 import { planDiagramSet, type DiagramOptions } from './mermaid.ts';
 
 export interface MarkdownOptions extends DiagramOptions {

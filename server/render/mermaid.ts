@@ -19,9 +19,9 @@
  * parts so that every table is drawn with its columns somewhere (for Markdown docs).
  */
 import { UserError } from '../errors.ts';
-import type { Relation, SchemaModel, Table } from '../schema/model.ts';
+import type { Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { diagramType } from '../schema/types.ts';
-import { diagramLimits } from './mermaid-config.ts';
+import { diagramLimits } from '../../common/mermaid-config.ts';
 
 export type DiagramLimits = { maxTextSize: number; maxEntities: number; maxOverviewEntities: number; maxEdges: number };
 

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
 import { compare } from '../lab/compare.ts';
 import { describeEntities, strategyList } from '../lab/request.ts';
-import { compareLimits, type CompareReport, type EntitiesResponse } from '../lab/types.ts';
+import { compareLimits, type CompareReport, type EntitiesResponse } from '../../common/lab-types.ts';
 
 /**
  * The strategy lab's API:

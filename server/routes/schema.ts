@@ -22,9 +22,9 @@ import { UserError } from '../errors.ts';
 import { drift, type Finding } from '../schema/drift.ts';
 import { countFindings, lint } from '../schema/lint.ts';
 import { filterSchemas, loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
-import type { SchemaSource } from '../schema/model.ts';
+import type { SchemaSource } from '../../common/schema-model.ts';
 import { planDiagram, resolveTable, type Diagram } from '../render/mermaid.ts';
-import { diagramLimits } from '../render/mermaid-config.ts';
+import { diagramLimits } from '../../common/mermaid-config.ts';
 import { renderImage } from '../render/image.ts';
 
 export interface DiagramResponse extends Diagram {

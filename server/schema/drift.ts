@@ -7,23 +7,12 @@
  *             does not expect, FK without an index);
  *   info    - the database has more than the ORM knows (extra tables, columns, FKs, uniques).
  */
-import type { Column, ForeignKey, Index, SchemaModel, Table } from './model.ts';
+import type { Column, ForeignKey, Index, SchemaModel, Table } from '../../common/schema-model.ts';
 import { quoteIdent, quoteTable } from './sql.ts';
+import { severityOrder, type Finding } from '../../common/findings.ts';
 
-export type Severity = 'error' | 'warning' | 'info';
-
-export interface Finding {
-  severity: Severity;
-  /** Stable machine code, e.g. "column-missing-in-db", "fk-not-indexed". */
-  code: string;
-  /** Table id ("public.posts"). */
-  table: string;
-  column?: string;
-  /** One sentence naming the cause and, where there is one, the fix. */
-  message: string;
-}
-
-export const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+export type { Finding, Severity } from '../../common/findings.ts';
+export { severityOrder } from '../../common/findings.ts';
 
 export interface DriftOptions {
   /** Tables never reported as unmapped (default: MikroORM's migrations table). */

@@ -26,8 +26,8 @@ import {
   type ReferentialAction,
   type SchemaModel,
   type Table,
-} from './model.ts';
-import { isPlainPivot, relationsFromForeignKeys } from './relations.ts';
+} from '../../common/schema-model.ts';
+import { isPlainPivot, relationsFromForeignKeys } from '../../common/relations.ts';
 
 export interface CatalogOptions {
   /** Only these schemas (default: every schema but pg_catalog, information_schema, pg_toast and temp ones). */

@@ -22,8 +22,8 @@ import {
   type Relation,
   type SchemaModel,
   type Table,
-} from './model.ts';
-import { isPlainPivot, relationId, relationsFromForeignKeys } from './relations.ts';
+} from '../../common/schema-model.ts';
+import { isPlainPivot, relationId, relationsFromForeignKeys } from '../../common/relations.ts';
 
 type AnyMeta = EntityMetadata;
 type AnyProp = EntityProperty;

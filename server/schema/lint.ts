@@ -10,9 +10,9 @@
  *   reserved-word         info     a table named with an SQL reserved word (must always be quoted)
  */
 import { drift, severityOrder, sortFindings, unindexedForeignKeys, type Finding, type Severity } from './drift.ts';
-import type { Index, SchemaModel, Table } from './model.ts';
+import type { Index, SchemaModel, Table } from '../../common/schema-model.ts';
 import { reservedWords } from './sql.ts';
-import { isUniqueColumnSet } from './relations.ts';
+import { isUniqueColumnSet } from '../../common/relations.ts';
 
 const reserved = reservedWords;
 

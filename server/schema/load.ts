@@ -8,7 +8,7 @@
 import type { AppContext } from '../context.ts';
 import { modelFromOrm } from './from-orm.ts';
 import { modelFromDatabase } from './from-catalog.ts';
-import { filterSchemas, type SchemaModel, type SchemaSource } from './model.ts';
+import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common/schema-model.ts';
 
 export { filterSchemas };
 

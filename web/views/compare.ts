@@ -11,9 +11,9 @@ import { sqlBlock, formatSql } from '../sql.ts';
 import { planFromExplain } from '../plan-model.ts';
 import { planPanel } from './plan.ts';
 import { lineChart, legend } from '../chart.ts';
-import { formatMarkdown as compareMarkdown } from '../../server/lab/format.ts';
-import { strategyNames, strategyDescriptions, compareLimits } from '../../server/lab/types.ts';
-import type { CompareReport, EntitiesResponse, EntityInfo, EntityRelationInfo, StrategyName, StrategyResult, StatementGroup, AdviceItem, SweepPoint } from '../../server/lab/types.ts';
+import { formatMarkdown as compareMarkdown } from '../../common/lab-format.ts';
+import { strategyNames, strategyDescriptions, compareLimits } from '../../common/lab-types.ts';
+import type { CompareReport, EntitiesResponse, EntityInfo, EntityRelationInfo, StrategyName, StrategyResult, StatementGroup, AdviceItem, SweepPoint } from '../../common/lab-types.ts';
 import type { ViewInstance } from '../main.ts';
 
 export const strategyColors: Record<StrategyName, string> = {

@@ -11,8 +11,8 @@ import { currentTheme, onThemeChange } from '../theme.ts';
 import { errorBox, segmented, spinner, menuButton, download, copyText } from '../ui.ts';
 import { panZoom, type PanZoom } from '../panzoom.ts';
 import { hasCachedDiagrams, isCached, loadMermaid, renderDiagram, renderForExport } from '../mermaid.ts';
-import { viewFrom } from '../../server/schema/relations.ts';
-import type { Table } from '../../server/schema/model.ts';
+import { viewFrom } from '../../common/relations.ts';
+import type { Table } from '../../common/schema-model.ts';
 import type { ViewInstance } from '../main.ts';
 
 /** Above this many tables an overview is drawn as a map of boxes in HTML instead of Mermaid. */

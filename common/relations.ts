@@ -1,5 +1,5 @@
 /** Relation helpers shared by the sources and the outputs. */
-import type { Column, ForeignKey, Key, Relation, RelationKind, Table } from './model.ts';
+import type { Column, ForeignKey, Key, Relation, RelationKind, Table } from './schema-model.ts';
 
 /** Two FKs whose columns are exactly the table's columns and make up its primary key. */
 export function isPlainPivot(columns: Column[], foreignKeys: ForeignKey[], primaryKey: Key | null, fkColumns: Set<string>): boolean {

@@ -4,7 +4,7 @@
  * text. Browser-safe: no Node imports; the page imports it as is.
  *
  *   import mermaid from 'mermaid';
- *   import { mermaidConfig } from '../server/render/mermaid-config.ts';
+ *   import { mermaidConfig } from '../common/mermaid-config.ts';
  *   mermaid.initialize(mermaidConfig);
  */
 import type { MermaidConfig } from 'mermaid';

@@ -2,7 +2,7 @@
  * Text renderings of a CompareReport for the CLI: a table readable in an 80-column terminal,
  * and Markdown (for issues and pull requests). JSON is the report itself.
  */
-import type { CompareReport, ExplainResult, PlanNodeSummary, StatementGroup, StrategyResult } from './types.ts';
+import type { CompareReport, ExplainResult, PlanNodeSummary, StatementGroup, StrategyResult } from './lab-types.ts';
 
 const width = 80;
 

@@ -1,0 +1,18 @@
+/**
+ * A finding of drift (ORM against database) or lint, as the API, the CLI and the page show it.
+ * Browser-safe: types and constants only.
+ */
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding {
+  severity: Severity;
+  /** Stable machine code, e.g. "column-missing-in-db", "fk-not-indexed". */
+  code: string;
+  /** Table id ("public.posts"). */
+  table: string;
+  column?: string;
+  /** One sentence naming the cause and, where there is one, the fix. */
+  message: string;
+}
+
+export const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
