@@ -131,9 +131,37 @@ export interface PlanNodeSummary {
   exclusivePercent?: number;
   /** Shared buffers, inclusive of children as PostgreSQL reports them. BUFFERS only. */
   buffers?: { sharedHit: number; sharedRead: number; sharedDirtied: number; sharedWritten: number; tempRead: number; tempWritten: number };
-  /** Short flags for the page: 'seq-scan-on-fk', 'misestimate', 'slowest'. */
+  /** Short flags for the page: 'seq-scan-on-fk', 'misestimate', 'slowest', 'costliest'. */
   flags: string[];
   children: PlanNodeSummary[];
+  /** Depth in the tree, 0 = root. */
+  depth?: number;
+  /** Planner rows over all loops (rowsEstimated × loops; loops 1 without ANALYZE). */
+  rowsEstimatedTotal?: number;
+  /** Actual rows over all loops (rowsActual × loops). ANALYZE only. */
+  rowsActualTotal?: number;
+  /**
+   * Why a node's row count is not judged against its estimate, although it differs: e.g.
+   * "under a Limit: execution stopped after the limit's rows; the estimate is for the whole output".
+   * Set only when the factor would otherwise count as a misestimate.
+   */
+  misestimateExempt?: string;
+  /** Per-loop startup and total time as PostgreSQL reports them. ANALYZE only. */
+  actualStartupMs?: number;
+  actualTotalMs?: number;
+  /** totalCost minus the children's total cost (InitPlans excluded): this node's own cost. */
+  exclusiveCost?: number;
+  /** This node's own buffers: inclusive minus the children's. BUFFERS only. */
+  exclusiveBuffers?: { sharedHit: number; sharedRead: number };
+  /** Rows removed by Filter, Join Filter and Index Recheck, over all loops. */
+  rowsRemovedTotal?: number;
+  workersPlanned?: number;
+  workersLaunched?: number;
+  /** I/O timing (track_io_timing on), ms, inclusive. */
+  ioReadMs?: number;
+  ioWriteMs?: number;
+  /** Condition lines worth showing, in PostgreSQL's words: [["Index Cond", "(id = 1)"], ["Sort Key", "a, b"], ...]. */
+  details?: [string, string][];
 }
 
 export type ExplainStatus =
@@ -245,6 +273,46 @@ export interface StrategyResult {
   statementsTruncated: boolean;
   /** Where this strategy differs from the plain meaning of its name (e.g. dataloader not applying). */
   notes: string[];
+  /** Measured runs behind wallMs (wallMs.runs.length; 0 for an error). */
+  runs?: number;
+  /** Duplication per entity type: rows received that carry the type against distinct entities of it. */
+  duplication?: EntityDuplication[];
+  /**
+   * Bytes of the distinct rows: what select-in received for the same graph (it receives each
+   * row once); null when select-in did not run or failed. Compare with bytesReceived.
+   */
+  bytesDistinct?: number | null;
+  /** Cost per populate path ('' = the roots query): statements, rows, bytes, time. */
+  relations?: RelationCost[];
+}
+
+/** Rows received per distinct entity of one type under one strategy. */
+export interface EntityDuplication {
+  entity: string;
+  /** Rows of the statements that carry this type (a joined row carries every joined type). */
+  rows: number;
+  /** Distinct entities of this type in the hydrated graph (null: not in the populated graph, e.g. eager). */
+  entities: number | null;
+  /** References to it in the graph (roots, or parent->child links): an m:n child is linked once per parent. */
+  links: number | null;
+  /** rows / links: above 1 means a join repeated this type's rows (the row-explosion measure). */
+  factor: number | null;
+}
+
+/** What one populate path cost under one strategy. */
+export interface RelationCost {
+  /** '' for the roots query. */
+  path: string;
+  /** Statements sent for this path (0 when it was joined into another path's statement). */
+  statements: number;
+  rows: number;
+  bytesReceived: number;
+  /** Client wall time of its statements. */
+  ms: number;
+  /** Set when the path was loaded by a JOIN in another path's statement: that path ('' = roots). */
+  joinedInto?: string;
+  /** How the statements were attributed: 'capture' (the lazy loop tagged them) or 'sql' (read from the SQL: tables and join aliases). */
+  attributedBy: 'capture' | 'sql';
 }
 
 /** A difference between the graph a strategy hydrated and the reference strategy's. */
@@ -266,6 +334,8 @@ export interface AdviceItem {
   factor?: number;
   table?: string;
   column?: string;
+  /** Every column of the foreign key (composite keys have several; `column` is the first). */
+  columns?: string[];
   /** SQL that would avoid the problem, e.g. CREATE INDEX ... */
   suggestedSql?: string;
   /** Code to paste: a relation option or a populateHints entry. */
@@ -273,12 +343,21 @@ export interface AdviceItem {
 }
 
 export interface Verdict {
-  /** The fastest strategy (median wall time) among those that hydrated the correct graph; null if none ran. */
+  /**
+   * The fastest strategy (median wall time) among those that completed with the correct graph;
+   * null if none did, or when the fastest ones differ by no more than the measured noise (see `tied`).
+   */
   winner: StrategyName | null;
   /** One sentence naming the winner and why. */
   sentence: string;
-  /** Strategies from fastest to slowest. */
-  ranking: { strategy: StrategyName; medianMs: number; roundTrips: number }[];
+  /** Complete, correct strategies from fastest to slowest (capped, failed and mismatched ones are never ranked). */
+  ranking: { strategy: StrategyName; medianMs: number; roundTrips: number; runs?: number }[];
+  /** Strategies that could not be ranked and why: capped ones with their lower bound ("≥"), errors, graph mismatches. */
+  unranked?: { strategy: StrategyName; reason: 'capped' | 'error' | 'graph-mismatch'; lowerBoundMs?: number }[];
+  /** The fastest strategies that are within the noise of each other: "no meaningful difference". */
+  tied?: StrategyName[];
+  /** The rule used, in one line (also in the README). */
+  rule?: string;
 }
 
 export interface SweepPoint {
@@ -309,7 +388,14 @@ export interface CompareReport {
   database: { kind: 'embedded' | 'external'; display: string; serverVersion: string };
   startedAt: string;
   strategies: StrategyResult[];
-  correctness: { consistent: boolean; reference: StrategyName | null; differences: GraphDifference[] };
+  correctness: {
+    /** True only when at least two graphs were compared and none differed. */
+    consistent: boolean;
+    reference: StrategyName | null;
+    differences: GraphDifference[];
+    /** Strategies whose graph was not compared, and why (one line each). */
+    unchecked?: { strategy: StrategyName; reason: string }[];
+  };
   verdict: Verdict;
   advice: AdviceItem[];
   sweep: SweepResult | null;

@@ -4,7 +4,7 @@
  * with the misestimate factor, loops and buffers; the slowest and costliest nodes marked.
  */
 import { h, icon, fmtMs, fmtInt, fmtFactor, fmtBlocks, type Child } from '../dom.ts';
-import { parsePlan, type Plan, type PlanNode } from '../plan-model.ts';
+import type { Plan, PlanNode } from '../plan-model.ts';
 import { sqlBlock } from '../sql.ts';
 import { openDialog } from '../ui.ts';
 
@@ -72,7 +72,8 @@ export function planTree(plan: Plan, options: { large?: boolean } = {}): HTMLEle
     const badges: Child[] = [];
     if (node.slowest) badges.push(h('span', { class: 'badge badge-hot', title: 'Most exclusive time in this plan' }, 'slowest'));
     if (node.costliest) badges.push(h('span', { class: 'badge badge-cost', title: 'Highest exclusive planner cost in this plan' }, 'costliest'));
-    if (node.worstEstimate) badges.push(h('span', { class: 'badge badge-warn', title: 'Largest row misestimate in this plan' }, 'misestimate'));
+    if (node.worstEstimate) badges.push(h('span', { class: 'badge badge-warn', title: 'Rows per loop off the planner\'s estimate by 10× or more' }, 'misestimate'));
+    if (node.misestimateExempt) badges.push(h('span', { class: 'badge', title: `Not a misestimate: ${node.misestimateExempt}` }, 'stops early'));
     for (const flag of node.flags) badges.push(h('span', { class: 'badge badge-warn', title: flagTitles[flag] ?? flag }, flag.replace(/-/g, ' ')));
     if (node.loops > 1) badges.push(h('span', { class: 'badge', title: `Ran ${node.loops} times` }, `${fmtInt(node.loops)} loops`));
     const toggle = node.children.length > 0
@@ -125,8 +126,7 @@ export function planTree(plan: Plan, options: { large?: boolean } = {}): HTMLEle
 }
 
 /** The plan for one statement: summary, tree, and a button to open it full size. */
-export function planPanel(input: Plan | unknown, context: { title: string; sql?: string }): HTMLElement {
-  const plan = isPlan(input) ? input : parsePlan(input);
+export function planPanel(plan: Plan | null, context: { title: string; sql?: string }): HTMLElement {
   if (!plan) return h('div', { class: 'notice' }, 'No plan for this statement.');
   return h('div', { class: 'plan' },
     h('div', { class: 'plan-bar' },
@@ -135,10 +135,6 @@ export function planPanel(input: Plan | unknown, context: { title: string; sql?:
     ),
     planTree(plan),
   );
-}
-
-function isPlan(value: unknown): value is Plan {
-  return !!value && typeof value === 'object' && 'root' in value && 'nodes' in value;
 }
 
 export function openPlanFull(plan: Plan, context: { title: string; sql?: string }): void {
