@@ -259,7 +259,11 @@ export interface StrategyResult {
   /** Distinct entities in the hydrated graph (roots and populated relations). */
   entities: number;
   entitiesByType: Record<string, number>;
-  /** rows / entities: above 1 means rows carried duplicated data (joined to-many). */
+  /**
+   * The largest per-type factor of `duplication` (rows received per reference to an entity of
+   * that type): above 1 means a join repeated rows. Falls back to rows / entities when no type
+   * could be read from the SQL.
+   */
   duplicationFactor: number;
   /** Bytes received from the server on the wire, per run (protocol overhead included). */
   bytesReceived: number;
@@ -297,6 +301,8 @@ export interface EntityDuplication {
   links: number | null;
   /** rows / links: above 1 means a join repeated this type's rows (the row-explosion measure). */
   factor: number | null;
+  /** True when the type came through a LEFT JOIN: rows where it was NULL are counted too, so rows and factor are upper bounds. */
+  upperBound?: boolean;
 }
 
 /** What one populate path cost under one strategy. */
@@ -325,7 +331,7 @@ export interface GraphDifference {
 }
 
 export interface AdviceItem {
-  kind: 'n-plus-one' | 'row-explosion' | 'seq-scan-on-fk' | 'strategy-hint' | 'misestimate' | 'timeout' | 'graph-mismatch';
+  kind: 'n-plus-one' | 'row-explosion' | 'seq-scan-on-fk' | 'strategy-hint' | 'misestimate' | 'timeout' | 'graph-mismatch' | 'strategy-error';
   severity: 'warning' | 'info' | 'error';
   message: string;
   strategy?: StrategyName;

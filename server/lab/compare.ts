@@ -15,9 +15,11 @@ import type { AppContext } from '../context.ts';
 import { instrumentPool, uncaptured } from './capture.ts';
 import { explainStatement, type ExplainTarget } from './explain.ts';
 import {
-  buildAdvice, buildVerdict, groupStatements, maxStatementsListed, median, round, serverTotals, timeStats,
-  type ForeignKeyColumn,
+  buildAdvice, buildVerdict, duplicationByType, foreignKeysFromModel, groupStatements, maxStatementsListed, median,
+  relationCosts, round, serverTotals, timeStats, type ForeignKeyColumn,
 } from './report.ts';
+import { configuredStrategies, entityStyle, tableTypes } from './project-style.ts';
+import { dbModel } from '../schema/load.ts';
 import { resolveRequest, type FieldNamer, type PathNode, type ResolvedRequest } from './request.ts';
 import { diffGraphs, runStrategy, type LoadSpec, type RunOutcome } from './strategies.ts';
 import {
@@ -60,25 +62,17 @@ async function nativePool(orm: MikroORM): Promise<pg.Pool> {
   return orm.em.getConnection().getNativeClient();
 }
 
-async function catalog(pool: pg.Pool): Promise<{ version: string; foreignKeys: ForeignKeyColumn[] }> {
+async function serverVersion(pool: pg.Pool): Promise<string> {
   return uncaptured(async () => {
-    const client = await pool.connect();
-    try {
-      const version = (await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? '?';
-      const { rows } = await client.query<{ schema: string; table: string; column: string; references: string; index: string | null }>(`
-        select t.relnamespace::regnamespace::text as "schema", t.relname as "table", a.attname as "column", r.relname as "references",
-               (select ci.relname from pg_index i join pg_class ci on ci.oid = i.indexrelid
-                 where i.indrelid = c.conrelid and i.indkey[0] = c.conkey[1] order by ci.relname limit 1) as "index"
-          from pg_constraint c
-          join pg_class t on t.oid = c.conrelid
-          join pg_class r on r.oid = c.confrelid
-          join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
-         where c.contype = 'f' and t.relnamespace = any (current_schemas(false)::regnamespace[])`);
-      return { version: version.split(' ')[0]!, foreignKeys: rows.map((r) => ({ schema: r.schema.replace(/^"(.*)"$/, '$1').replace(/""/g, '"'), table: r.table, column: r.column, references: r.references, ...(r.index ? { index: r.index } : {}) })) };
-    } finally {
-      client.release();
-    }
+    const { rows } = await pool.query<{ server_version: string }>('show server_version');
+    return (rows[0]?.server_version ?? '?').split(' ')[0]!;
   });
+}
+
+/** Foreign keys and their covering indexes from the cached schema model (the rule lint uses). */
+async function catalog(ctx: AppContext, pool: pg.Pool): Promise<{ version: string; foreignKeys: ForeignKeyColumn[] }> {
+  const [version, model] = await Promise.all([serverVersion(pool), uncaptured(() => dbModel(ctx))]);
+  return { version, foreignKeys: foreignKeysFromModel(model) };
 }
 
 function hasInverseOneToOne(spec: LoadSpec, orm: MikroORM): string[] {
@@ -101,7 +95,8 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
   const orm = await ctx.orm();
   const pool = await nativePool(orm);
   instrumentPool(pool);
-  const { version, foreignKeys } = await catalog(pool);
+  const { version, foreignKeys } = await catalog(ctx, pool);
+  const tables = tableTypes(orm);
   const spec: LoadSpec = { meta, request, tree };
 
   let loadsMs = 0;
@@ -176,6 +171,12 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
       notes: [],
     };
     if (error) result.error = error;
+    result.runs = result.wallMs.runs.length;
+    result.duplication = duplicationByType(first.statements, first.graph, tree, meta.className, tables);
+    // The row-explosion measure: the most repeated type's rows per reference (1 = no type repeated).
+    const factors = result.duplication.filter((d) => !d.upperBound).map((d) => d.factor).filter((f): f is number => f !== null);
+    if (factors.length) result.duplicationFactor = Math.max(...factors);
+    result.relations = relationCosts(first.statements, tree, meta.className, tables, strategy === 'select' || strategy === 'dataloader');
     if (first.capped) result.notes.push(`Capped: ${first.cappedReason ?? 'stopped early'}; round trips, rows and times are lower bounds.`);
     if (!error && list.length < request.repeat) {
       result.notes.push(`Measured ${list.length} time${list.length === 1 ? '' : 's'} instead of ${request.repeat}: one run takes about ${Math.round(median(list.map((x) => x.wallMs))).toLocaleString('en-US')} ms, and a strategy's measured runs are kept to about ${compareLimits.repeatBudgetMs / 1000} s (repeatBudgetMs).`);
@@ -196,6 +197,19 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
     }
   }
   const mismatched = new Set(differences.map((d) => d.strategy));
+  // Which graphs were not compared, said once here and repeated the same way by every format.
+  const unchecked: { strategy: StrategyName; reason: string }[] = [];
+  for (const strategy of request.strategies) {
+    const run = firstRuns.get(strategy)!;
+    if (run.graph && strategy !== reference) continue;
+    if (strategy === reference && run.graph) {
+      if (request.strategies.filter((s) => firstRuns.get(s)?.graph).length < 2) unchecked.push({ strategy, reason: 'the only graph hydrated: nothing to compare it with' });
+      continue;
+    }
+    unchecked.push({ strategy, reason: run.error ? `it failed: ${run.error.split('\n')[0]}` : run.capped ? `it was capped (${run.cappedReason ?? 'stopped early'}) and hydrated part of the graph` : 'no graph was captured' });
+  }
+  const selectInResult = results.find((r) => r.strategy === 'select-in' && r.status === 'ok');
+  for (const result of results) result.bytesDistinct = selectInResult ? selectInResult.bytesReceived : null;
 
   // EXPLAIN each distinct statement once (the same SQL in two strategies shares its plan).
   let explainMs = 0;
@@ -240,7 +254,8 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
       result.notes.push('MikroORM batches Reference.load() and Collection.load()/init() calls made in the same tick ({ dataloader: true }): one query per relation and level. It does not apply to the roots query, to em.find populate, or to loads awaited one by one; its 1:m batch query also joins the inverse side (e.g. the parent) to map children to parents.');
     }
     if (mismatched.has(result.strategy)) result.notes.push(`Hydrated a different graph than ${reference}: see correctness.`);
-    if (result.status !== 'ok' && reference) result.notes.push(`Its graph was not checked against ${reference}: the run did not complete.`);
+    const skip = unchecked.find((u) => u.strategy === result.strategy);
+    if (skip && result.strategy !== reference) result.notes.push(`Its graph was not checked${reference ? ` against ${reference}` : ''}: ${skip.reason}.`);
   }
 
   // Scaling sweep: same load at several page sizes; fewer repeats, capped lazy runs reported.
@@ -278,7 +293,10 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
     }
   }
 
-  const advice = buildAdvice({ results, tree, rootEntity: meta.className, foreignKeys, differences });
+  const advice = buildAdvice({
+    results, tree, rootEntity: meta.className, foreignKeys, differences,
+    configured: configuredStrategies(orm, meta, tree), style: entityStyle(meta),
+  });
   const verdict = buildVerdict(results, mismatched);
   const totalMs = performance.now() - started;
   return {
@@ -287,7 +305,13 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
     database: { kind: ctx.target.kind, display: ctx.target.display, serverVersion: version },
     startedAt,
     strategies: results,
-    correctness: { consistent: differences.length === 0, reference: reference ?? null, differences },
+    // Consistent only when graphs were compared and none differed (not when every strategy failed).
+    correctness: {
+      consistent: Boolean(reference) && differences.length === 0 && request.strategies.filter((s) => firstRuns.get(s)?.graph).length >= Math.min(2, request.strategies.length),
+      reference: reference ?? null,
+      differences,
+      ...(unchecked.length ? { unchecked } : {}),
+    },
     verdict,
     advice,
     sweep,

@@ -1,0 +1,66 @@
+/**
+ * What the lab needs to know about how a project defines and configures its entities, read from
+ * MikroORM's metadata: which table maps to which entity (to read what a statement carried), how
+ * each populated relation is loaded today (its own `strategy`, else the config's `loadStrategy`),
+ * and how the project writes entities (so that advice snippets paste as they are).
+ */
+import { readFileSync } from 'node:fs';
+import { MetadataStorage, type EntityMetadata, type MikroORM } from '@mikro-orm/core';
+import type { PathNode } from './request.ts';
+import type { ConfiguredStrategy, EntityStyle, TableTypes } from './report.ts';
+
+/** Table name (and schema.table) -> entity class name; pivot tables MikroORM generated are left out. */
+export function tableTypes(orm: MikroORM): TableTypes {
+  const map: TableTypes = new Map();
+  for (const meta of orm.getMetadata().getAll().values()) {
+    if (!meta.tableName || meta.embeddable || meta.virtual) continue;
+    if (meta.pivotTable && meta.relations.every((r) => /_(owner|inverse)$/.test(r.name))) continue;
+    // Single-table inheritance: the table belongs to the root entity.
+    const className = meta.root?.className ?? meta.className;
+    if (!map.has(meta.tableName)) map.set(meta.tableName, className);
+    if (meta.schema && !map.has(`${meta.schema}.${meta.tableName}`)) map.set(`${meta.schema}.${meta.tableName}`, className);
+  }
+  return map;
+}
+
+/** How each populate path is loaded by the project's configuration today. */
+export function configuredStrategies(orm: MikroORM, meta: EntityMetadata, tree: PathNode[]): Map<string, ConfiguredStrategy> {
+  const fallback = String(orm.config.get('loadStrategy') ?? 'balanced');
+  const out = new Map<string, ConfiguredStrategy>();
+  const walk = (owner: EntityMetadata, nodes: PathNode[]) => {
+    for (const node of nodes) {
+      const prop = owner.properties[node.prop];
+      const own = prop?.strategy ? String(prop.strategy) : fallback;
+      const effective: ConfiguredStrategy = own === 'joined' ? 'joined' : own === 'select-in' ? 'select-in' : node.toMany ? 'select-in' : 'joined';
+      out.set(node.path, effective);
+      if (prop?.targetMeta) walk(prop.targetMeta, node.children);
+    }
+  };
+  walk(meta, tree);
+  return out;
+}
+
+function sourceStyle(path: string | undefined): EntityStyle | null {
+  if (!path) return null;
+  try {
+    const text = readFileSync(path.replace(/^file:\/\//, ''), 'utf8');
+    if (/\bdefineEntity\s*\(/.test(text)) return 'defineEntity';
+    if (/\bnew\s+EntitySchema\b/.test(text)) return 'EntitySchema';
+    if (/@Entity\s*\(/.test(text)) return 'decorators';
+  } catch {
+    // not readable: fall back to the metadata alone
+  }
+  return null;
+}
+
+/**
+ * How the project writes the root entity: decorated classes carry the decorators' path symbol;
+ * otherwise the entity came from an EntitySchema, written with defineEntity() or `new EntitySchema`,
+ * which the source file (when MikroORM knows it) tells apart; defineEntity when it cannot be told.
+ */
+export function entityStyle(meta: EntityMetadata): EntityStyle {
+  const cls = meta.class as unknown as object | undefined;
+  if (cls && Object.hasOwn(cls, MetadataStorage.PATH_SYMBOL)) return 'decorators';
+  const path = (cls as Record<symbol, unknown> | undefined)?.[MetadataStorage.PATH_SYMBOL];
+  return sourceStyle(typeof path === 'string' ? path : meta.path) ?? 'defineEntity';
+}
