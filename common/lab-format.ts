@@ -2,7 +2,7 @@
  * Text renderings of a CompareReport for the CLI: a table readable in an 80-column terminal,
  * and Markdown (for issues and pull requests). JSON is the report itself.
  */
-import type { CompareReport, ExplainResult, PlanNodeSummary, StatementGroup, StrategyResult } from './lab-types.ts';
+import type { CompareReport, ExplainResult, PlanNodeSummary, RelationCost, StatementGroup, StrategyResult } from './lab-types.ts';
 
 const width = 80;
 
@@ -42,6 +42,44 @@ export function wrap(text: string, max = width, indent = '', firstIndent = inden
   }
   if (!empty) lines.push(line);
   return lines.map((l) => (l.length > max ? clip(l, max) : l));
+}
+
+/** "1 run per strategy" or "runs per strategy: select 1, joined 5" — the real counts, never the requested one. */
+export function runsLine(report: CompareReport): string {
+  const counts = report.strategies.map((s) => ({ strategy: s.strategy, runs: s.runs ?? s.wallMs.runs.length, status: s.status }));
+  const measured = counts.filter((c) => c.status !== 'error');
+  if (measured.length === 0) return 'no strategy was measured';
+  const distinct = [...new Set(measured.map((c) => c.runs))];
+  if (distinct.length === 1) return `${distinct[0]} measured run${distinct[0] === 1 ? '' : 's'} per strategy`;
+  return `measured runs per strategy: ${measured.map((c) => `${c.strategy} ${c.runs}`).join(', ')}`;
+}
+
+/** What the report says about the graphs, in one sentence shared by the table, Markdown and the page. */
+export function correctnessLine(report: CompareReport): string {
+  const c = report.correctness;
+  const unchecked = c.unchecked ?? [];
+  const skipped = new Set(unchecked.map((u) => u.strategy));
+  const checked = report.strategies.map((s) => s.strategy).filter((s) => !skipped.has(s) && !c.differences.some((d) => d.strategy === s));
+  const notChecked = unchecked.map((u) => `${u.strategy} was not checked (${u.reason})`).join('; ');
+  if (c.differences.length) return `GRAPHS DIFFER from ${c.reference}${notChecked ? `; ${notChecked}` : ''}.`;
+  if (!c.reference) return `No graph to check: ${notChecked || 'no strategy completed'}.`;
+  if (checked.length >= 2 && unchecked.length === 0) {
+    const ref = report.strategies.find((s) => s.strategy === c.reference);
+    const types = ref ? Object.entries(ref.entitiesByType).map(([t, n]) => `${t} ${num(n)}`).join(', ') : '';
+    return `every strategy hydrated the same graph${ref ? ` (${num(ref.entities)} entities: ${types})` : ''}.`;
+  }
+  if (checked.length >= 2) return `${checked.join(', ')} hydrated the same graph; ${notChecked}.`;
+  return `${notChecked}.`;
+}
+
+function dupText(s: StrategyResult): string {
+  return (s.duplication ?? []).map((d) => `${d.entity} ${num(d.rows)} rows${d.entities !== null ? `/${num(d.entities)}` : ''}${d.factor !== null ? ` ${d.upperBound ? '≤' : ''}${d.factor}×` : ''}`).join(', ');
+}
+
+function relationText(c: RelationCost): string {
+  const name = c.path === '' ? 'roots' : c.path;
+  if (c.joinedInto !== undefined && c.statements === 0) return `${name}: joined into ${c.joinedInto === '' ? 'the roots query' : c.joinedInto}`;
+  return `${name}: ${num(c.statements)} stmt, ${num(c.rows)} rows, ${kib(c.bytesReceived)} KiB, ${ms(c.ms)} ms`;
 }
 
 function commandLine(report: CompareReport): string {
@@ -102,15 +140,17 @@ function explainHeadline(e: ExplainResult): string {
 
 function strategyRow(s: StrategyResult): string {
   const server = s.serverMs === null ? '-' : `${ms(s.serverMs)}${s.serverMsEstimated ? '*' : ''}`;
-  if (s.status === 'error') return `${s.strategy.padEnd(11)} ${clip(`error: ${s.error ?? ''}`, width - 12)}`;
+  if (s.status === 'error') return `${s.strategy.padEnd(10)} ${clip(`error: ${(s.error ?? '').split('\n')[0]}`, width - 11)}`;
   const capped = s.status === 'capped';
+  const ge = capped ? '≥' : '';
   return [
-    `${s.strategy}${capped ? '+' : ''}`.padEnd(11),
-    num(s.roundTrips).padStart(6),
-    ms(s.wallMs.median).padStart(8),
+    `${s.strategy}${capped ? '+' : ''}`.padEnd(10),
+    String(s.runs ?? s.wallMs.runs.length).padStart(3),
+    `${ge}${num(s.roundTrips)}`.padStart(6),
+    `${ge}${ms(s.wallMs.median)}`.padStart(8),
     `${ms(s.wallMs.min)}-${ms(s.wallMs.max)}`.padStart(12),
-    server.padStart(8),
-    num(s.rows).padStart(7),
+    server.padStart(7),
+    `${ge}${num(s.rows)}`.padStart(7),
     (capped ? '-' : num(s.entities)).padStart(7),
     (capped ? '-' : s.duplicationFactor.toFixed(1)).padStart(5),
     kib(s.bytesReceived).padStart(6),
@@ -128,24 +168,18 @@ export function formatTable(report: CompareReport, options: { sqlLines?: number 
   const r = report.request;
   out.push(...wrap(commandLine(report), width, '    '));
   const db = report.database.display.includes(report.database.serverVersion) ? report.database.display : `${report.database.display} (PostgreSQL ${report.database.serverVersion})`;
-  out.push(...wrap(`${db}; ${r.repeat} run${r.repeat === 1 ? '' : 's'} per strategy after a warm-up; took ${(report.timing.totalMs / 1000).toFixed(1)} s`, width));
+  out.push(...wrap(`${db}; ${runsLine(report)} after a warm-up; took ${(report.timing.totalMs / 1000).toFixed(1)} s`, width));
   out.push('');
-  out.push(`${'strategy'.padEnd(11)} ${'trips'.padStart(6)} ${'median'.padStart(8)} ${'min-max'.padStart(12)} ${'server'.padStart(8)} ${'rows'.padStart(7)} ${'entity'.padStart(7)} ${'dup'.padStart(5)} ${'KiB'.padStart(6)}`);
-  out.push(`${''.padEnd(11)} ${''.padStart(6)} ${'ms'.padStart(8)} ${'ms'.padStart(12)} ${'ms'.padStart(8)}`);
+  out.push(`${'strategy'.padEnd(10)} ${'runs'.padStart(3)} ${'trips'.padStart(6)} ${'median'.padStart(8)} ${'min-max'.padStart(12)} ${'server'.padStart(7)} ${'rows'.padStart(7)} ${'entity'.padStart(7)} ${'dup'.padStart(5)} ${'KiB'.padStart(6)}`);
+  out.push(`${''.padEnd(10)} ${''.padStart(3)} ${''.padStart(6)} ${'ms'.padStart(8)} ${'ms'.padStart(12)} ${'ms'.padStart(7)}`);
   for (const s of report.strategies) out.push(strategyRow(s));
-  const cappedNote = report.strategies.some((s) => s.status === 'capped') ? ' +: capped, stopped early (see its notes): counts and times are lower bounds.' : '';
-  out.push(...wrap(`trips: statements (round trips); median/min-max: end-to-end load time; server: execution time from EXPLAIN ANALYZE (* estimated from one plan per statement group); dup: rows per hydrated entity; KiB: received on the wire.${cappedNote}`, width, '  ', '  '));
+  const cappedNote = report.strategies.some((s) => s.status === 'capped') ? ' +, ≥: capped, stopped early (see its notes): counts and times are lower bounds, never ranked.' : '';
+  out.push(...wrap(`runs: measured runs; trips: statements (round trips); median/min-max: end-to-end load time; server: execution time from EXPLAIN ANALYZE (* estimated from one plan per statement group); dup: the most repeated entity type's rows per reference (1.0 = none repeated); KiB: received on the wire.${cappedNote}`, width, '  ', '  '));
   out.push('');
   out.push(...wrap(`Verdict: ${report.verdict.sentence}`, width, '  '));
   const c = report.correctness;
-  if (c.consistent) {
-    const ref = report.strategies.find((s) => s.strategy === c.reference);
-    const types = ref ? Object.entries(ref.entitiesByType).map(([t, n]) => `${t} ${num(n)}`).join(', ') : '';
-    out.push(...wrap(`Correctness: every strategy hydrated the same graph${ref ? ` (${num(ref.entities)} entities: ${types})` : ''}.`, width, '  '));
-  } else {
-    out.push('Correctness: GRAPHS DIFFER');
-    for (const d of c.differences) out.push(...wrap(`- ${d.strategy} vs ${d.reference}${d.path ? ` at ${d.path}` : ''}: ${d.message}`, width, '    '));
-  }
+  out.push(...wrap(`Correctness: ${correctnessLine(report)}`, width, '  '));
+  for (const d of c.differences) out.push(...wrap(`- ${d.strategy} vs ${d.reference}${d.path ? ` at ${d.path}` : ''}: ${d.message}`, width, '    '));
 
   const sqlLines = options.sqlLines ?? 2;
   for (const s of report.strategies) {
@@ -153,7 +187,9 @@ export function formatTable(report: CompareReport, options: { sqlLines?: number 
     const title = `── ${s.strategy}: ${num(s.roundTrips)} statement${s.roundTrips === 1 ? '' : 's'} in ${s.groups.length} group${s.groups.length === 1 ? '' : 's'} `;
     out.push(title.padEnd(width, '─'));
     for (const note of s.notes) out.push(...wrap(note, width, '  ', '  '));
-    if (s.error) out.push(...wrap(`error: ${s.error}`, width, '  ', '  '));
+    if (s.error) out.push(...wrap(`error: ${s.error.split('\n')[0]}`, width, '  ', '  '));
+    if (s.duplication?.length) out.push(...wrap(`rows per entity type (rows/distinct, rows per reference; ≤: via a LEFT JOIN, an upper bound): ${dupText(s)}; ${kib(s.bytesReceived)} KiB received${s.bytesDistinct ? ` against ${kib(s.bytesDistinct)} KiB of distinct rows (as select-in received them)` : ''}.`, width, '    ', '  '));
+    if (s.relations?.length) out.push(...wrap(`by relation: ${s.relations.map(relationText).join('; ')}.`, width, '    ', '  '));
     for (const g of s.groups) {
       out.push(groupHeader(g));
       const sql = g.sql.replace(/\s+/g, ' ');
@@ -208,25 +244,50 @@ export function formatMarkdown(report: CompareReport): string {
   out.push(`## relscope compare ${r.entity}${r.populate.length ? ` (${r.populate.join(', ')})` : ''}`);
   out.push('');
   const db = report.database.display.includes(report.database.serverVersion) ? report.database.display : `${report.database.display} (PostgreSQL ${report.database.serverVersion})`;
-  out.push(`\`${commandLine(report)}\` on ${db}; ${r.repeat} run${r.repeat === 1 ? '' : 's'} per strategy after a warm-up.`);
+  out.push(`\`${commandLine(report)}\` on ${db}; ${runsLine(report)} after a warm-up.`);
   out.push('');
-  out.push('| strategy | round trips | median ms | min–max ms | server ms | planning ms | rows | entities | dup | KiB | buffers hit/read |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| strategy | runs | round trips | median ms | min–max ms | server ms | planning ms | rows | entities | dup | KiB | buffers hit/read |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of report.strategies) {
     if (s.status === 'error') {
-      out.push(`| ${s.strategy} | error: ${mdEscape(s.error ?? '')} ||||||||||`);
+      out.push(`| ${s.strategy} | 0 | error: ${mdEscape((s.error ?? '').split('\n')[0]!)} ||||||||||`);
       continue;
     }
-    out.push(`| ${s.strategy}${s.status === 'capped' ? ' (capped)' : ''} | ${num(s.roundTrips)} | ${ms(s.wallMs.median)} | ${ms(s.wallMs.min)}–${ms(s.wallMs.max)} | ${s.serverMs === null ? '–' : ms(s.serverMs)}${s.serverMsEstimated ? '*' : ''} | ${s.planningMs === null ? '–' : ms(s.planningMs)} | ${num(s.rows)} | ${num(s.entities)} | ${s.duplicationFactor.toFixed(2)} | ${kib(s.bytesReceived)} | ${s.buffers ? `${num(s.buffers.sharedHit)}/${num(s.buffers.sharedRead)}` : '–'} |`);
+    const ge = s.status === 'capped' ? '≥ ' : '';
+    out.push(`| ${s.strategy}${s.status === 'capped' ? ' (capped, not ranked)' : ''} | ${s.runs ?? s.wallMs.runs.length} | ${ge}${num(s.roundTrips)} | ${ge}${ms(s.wallMs.median)} | ${ms(s.wallMs.min)}–${ms(s.wallMs.max)} | ${s.serverMs === null ? '–' : ms(s.serverMs)}${s.serverMsEstimated ? '*' : ''} | ${s.planningMs === null ? '–' : ms(s.planningMs)} | ${ge}${num(s.rows)} | ${num(s.entities)} | ${s.duplicationFactor.toFixed(2)} | ${kib(s.bytesReceived)} | ${s.buffers ? `${num(s.buffers.sharedHit)}/${num(s.buffers.sharedRead)}` : '–'} |`);
   }
   out.push('');
-  out.push('\\* estimated: one plan per group of statements that differ only in values, times its count.');
+  out.push('\\* estimated: one plan per group of statements that differ only in values, times its count. dup: the most repeated entity type\'s rows per reference (1 = none repeated). ≥: capped, a lower bound.');
   out.push('');
   out.push(`**Verdict:** ${report.verdict.sentence}`);
   out.push('');
-  out.push(report.correctness.consistent
-    ? `**Correctness:** every strategy hydrated the same graph (reference: ${report.correctness.reference ?? '–'}).`
-    : `**Correctness: graphs differ.**\n\n${report.correctness.differences.map((d) => `- ${d.strategy} vs ${d.reference}${d.path ? ` at \`${d.path}\`` : ''}: ${d.message}`).join('\n')}`);
+  out.push(`**Correctness:** ${correctnessLine(report)}`);
+  if (report.correctness.differences.length) out.push(`\n${report.correctness.differences.map((d) => `- ${d.strategy} vs ${d.reference}${d.path ? ` at \`${d.path}\`` : ''}: ${d.message}`).join('\n')}`);
+  const withTypes = report.strategies.filter((s) => s.duplication?.length);
+  if (withTypes.length) {
+    out.push('');
+    out.push('### Duplication per entity type');
+    out.push('');
+    out.push('Rows received that carry each type, against distinct entities and references (an m:n child is referenced once per parent); ≤: via a LEFT JOIN, an upper bound.');
+    out.push('');
+    out.push('| strategy | rows / distinct, rows per reference | KiB received | KiB of distinct rows (select-in) |');
+    out.push('|---|---|---:|---:|');
+    for (const s of withTypes) out.push(`| ${s.strategy} | ${mdEscape(dupText(s))} | ${kib(s.bytesReceived)} | ${s.bytesDistinct ? kib(s.bytesDistinct) : '–'} |`);
+  }
+  const withRelations = report.strategies.filter((s) => s.relations?.length);
+  if (withRelations.length) {
+    out.push('');
+    out.push('### Cost per relation');
+    out.push('');
+    out.push('| strategy | path | statements | rows | KiB | ms | how attributed |');
+    out.push('|---|---|---:|---:|---:|---:|---|');
+    for (const s of withRelations) {
+      for (const c of s.relations!) {
+        const joinedIn = c.joinedInto !== undefined && c.statements === 0;
+        out.push(`| ${s.strategy} | ${c.path === '' ? 'roots' : `\`${c.path}\``} | ${joinedIn ? `joined into ${c.joinedInto === '' ? 'roots' : `\`${c.joinedInto}\``}` : num(c.statements)} | ${joinedIn ? '–' : num(c.rows)} | ${joinedIn ? '–' : kib(c.bytesReceived)} | ${joinedIn ? '–' : ms(c.ms)} | ${c.attributedBy} |`);
+      }
+    }
+  }
   if (report.advice.length) {
     out.push('');
     out.push('### Advice');

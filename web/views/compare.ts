@@ -11,7 +11,7 @@ import { sqlBlock, formatSql } from '../sql.ts';
 import { planFromExplain } from '../plan-model.ts';
 import { planPanel } from './plan.ts';
 import { lineChart, legend } from '../chart.ts';
-import { formatMarkdown as compareMarkdown } from '../../common/lab-format.ts';
+import { correctnessLine, formatMarkdown as compareMarkdown, runsLine } from '../../common/lab-format.ts';
 import { strategyNames, strategyDescriptions, compareLimits } from '../../common/lab-types.ts';
 import type { CompareReport, EntitiesResponse, EntityInfo, EntityRelationInfo, StrategyName, StrategyResult, StatementGroup, AdviceItem, SweepPoint } from '../../common/lab-types.ts';
 import type { ViewInstance } from '../main.ts';
@@ -433,7 +433,7 @@ export function renderReport(report: CompareReport, options: ReportOptions): HTM
       h('div', null,
         h('h2', null, r.entity, r.populate.length ? h('span', { class: 'muted' }, ` · populate ${r.populate.join(', ')}`) : h('span', { class: 'muted' }, ' · roots only')),
         h('div', { class: 'muted small' },
-          `limit ${r.limit}${r.offset ? `, offset ${r.offset}` : ''} · ${r.repeat} run${r.repeat === 1 ? '' : 's'} per strategy · ${report.database.display} · ${fmtMs(report.timing.totalMs)} in all`,
+          `limit ${r.limit}${r.offset ? `, offset ${r.offset}` : ''} · ${runsLine(report)} · ${report.database.display} · ${fmtMs(report.timing.totalMs)} in all`,
           Object.keys(r.where).length ? ` · where ${JSON.stringify(r.where)}` : '',
           options.ranAt ? h('span', { title: new Date(options.ranAt).toString(), 'data-testid': 'ran-at' }, ` · ran ${ranAtText(options.ranAt)}`) : null),
       ),
@@ -463,14 +463,19 @@ function verdictBanner(report: CompareReport): HTMLElement {
   return h('div', { class: 'verdict', 'data-testid': 'verdict' },
     h('div', { class: 'verdict-main' },
       v.winner ? h('span', { class: 'winner-pill', style: `--c:${strategyColors[v.winner]}` }, 'Fastest: ', h('b', null, v.winner)) : null,
+      !v.winner && v.tied?.length ? h('span', { class: 'winner-pill', title: v.rule ?? '' }, 'Fastest: ', h('b', null, 'no meaningful difference'), ` (${v.tied.join(', ')})`) : null,
       h('span', null, v.sentence),
     ),
-    h('ol', { class: 'ranking', 'aria-label': 'Ranking, fastest first' }, v.ranking.map((item, i) => h('li', null,
-      h('span', { class: 'rank' }, String(i + 1)),
+    h('ol', { class: 'ranking', 'aria-label': 'Ranking, fastest first (complete strategies only)' }, v.ranking.map((item, i) => h('li', null,
+      h('span', { class: 'rank' }, v.tied?.includes(item.strategy) ? '=' : String(i + 1)),
       h('span', { class: 'swatch', style: `background:${strategyColors[item.strategy]}` }), h('span', { class: 'mono' }, item.strategy),
-      h('span', { class: 'muted' }, `${fmtMs(item.medianMs)} · ${fmtInt(item.roundTrips)} round trip${item.roundTrips === 1 ? '' : 's'}`)))),
-    !c.consistent
-      ? h('div', { class: 'warn-line' }, icon('warn', 14), ` Strategies did not load the same graph (reference ${c.reference ?? '–'}): `, c.differences.map((d) => `${d.strategy}${d.path ? ` at ${d.path}` : ''}: ${d.message}`).join('; '))
+      h('span', { class: 'muted' }, `${fmtMs(item.medianMs)} · ${fmtInt(item.roundTrips)} round trip${item.roundTrips === 1 ? '' : 's'}${item.runs !== undefined ? ` · ${item.runs} run${item.runs === 1 ? '' : 's'}` : ''}`))),
+      (v.unranked ?? []).map((u) => h('li', { class: 'unranked', 'data-testid': `unranked-${u.strategy}` },
+        h('span', { class: 'rank' }, '–'),
+        h('span', { class: 'swatch', style: `background:${strategyColors[u.strategy]}` }), h('span', { class: 'mono' }, u.strategy),
+        h('span', { class: 'muted' }, u.reason === 'capped' ? `≥ ${fmtMs(u.lowerBoundMs ?? 0)} · capped, not ranked` : u.reason === 'error' ? 'failed, not ranked' : 'different graph, not ranked')))),
+    !c.consistent || c.unchecked?.length
+      ? h('div', { class: 'warn-line', 'data-testid': 'correctness' }, icon('warn', 14), ` Correctness: ${correctnessLine(report)}`)
       : null,
   );
 }
@@ -504,8 +509,11 @@ function strategyTable(report: CompareReport): HTMLElement {
           h('div', { class: 'big', 'data-testid': `round-trips-${s.strategy}`, 'data-value': s.roundTrips }, fmtInt(s.roundTrips)),
           bar(s.roundTrips, maxRt, strategyColors[s.strategy]),
         ], 'row-round-trips'),
-        row('Time', 'End-to-end load time per run (statements plus hydration): median, and the spread from fastest to slowest run', (s) => [
-          h('div', { class: 'big' }, fmtMs(s.wallMs.median)),
+        row('Runs', 'Measured runs behind the times (after one warm-up)', (s) => [
+          h('div', { 'data-testid': `runs-${s.strategy}` }, s.status === 'error' ? '0' : String(s.runs ?? s.wallMs.runs.length)),
+        ], 'row-runs'),
+        row('Time', 'End-to-end load time per run (statements plus hydration): median, and the spread from fastest to slowest run; ≥: capped, a lower bound', (s) => [
+          h('div', { class: 'big' }, s.status === 'capped' ? '≥ ' : '', fmtMs(s.wallMs.median)),
           bar(s.wallMs.median, maxMs, strategyColors[s.strategy]),
           h('div', { class: 'muted small nw', title: `runs: ${s.wallMs.runs.map((x) => x.toFixed(1)).join(', ')} ms` }, `${fmtMs(s.wallMs.min)} – ${fmtMs(s.wallMs.max)}`),
           runsStrip(s),
@@ -514,17 +522,33 @@ function strategyTable(report: CompareReport): HTMLElement {
           h('div', null, fmtMs(s.statementMs)),
           h('div', { class: 'muted small nw' }, s.serverMs === null ? 'server –' : `server ${s.serverMsEstimated ? '≈' : ''}${fmtMs(s.serverMs)}`),
         ]),
-        row('Rows / entities', 'Rows returned by all statements vs distinct entities hydrated; the factor is duplication (rows carrying repeated parent data)', (s) => [
+        row('Rows / entities', 'Rows returned by all statements vs distinct entities hydrated; the factor is the most repeated entity type\'s rows per reference (1 = no type repeated)', (s) => [
           h('div', { class: 'nw' }, `${fmtInt(s.rows)} / ${fmtInt(s.entities)}`),
           bar(s.rows, maxRows, strategyColors[s.strategy]),
-          h('div', { class: `small nw ${s.duplicationFactor > 1.5 ? 'text-warn' : 'muted'}`, title: 'Duplication factor: rows per entity' }, `${fmtFactor(s.duplicationFactor)} dup.`),
+          h('div', { class: `small nw ${s.duplicationFactor > 1.5 ? 'text-warn' : 'muted'}`, title: 'The most repeated entity type\'s rows per reference' }, `${fmtFactor(s.duplicationFactor)} dup.`),
         ]),
+        list.some((s) => s.duplication?.length)
+          ? row('Per entity type', 'Rows received carrying each type / distinct entities of it, and rows per reference (≤: via a LEFT JOIN, an upper bound)', (s) => (s.duplication ?? []).map((d) =>
+              h('div', { class: `small nw ${(d.factor ?? 1) >= 10 && !d.upperBound ? 'text-warn' : 'muted'}`, 'data-testid': `dup-${s.strategy}-${d.entity}` },
+                `${d.entity} ${fmtInt(d.rows)}${d.entities !== null ? ` / ${fmtInt(d.entities)}` : ''}${d.factor !== null ? ` · ${d.upperBound ? '≤' : ''}${fmtFactor(d.factor)}` : ''}`)), 'row-duplication')
+          : null,
+        list.some((s) => s.relations?.length)
+          ? row('By relation', 'Statements, rows, bytes and time per populate path (roots = the roots query); attributed by the lazy loop\'s tags or read from the SQL', (s) => (s.relations ?? []).map((c) =>
+              h('div', { class: 'small nw', 'data-testid': `relation-${s.strategy}-${c.path || 'roots'}` },
+                h('span', { class: 'mono' }, c.path || 'roots'), ' ',
+                c.joinedInto !== undefined && c.statements === 0
+                  ? h('span', { class: 'muted' }, `joined into ${c.joinedInto || 'roots'}`)
+                  : h('span', { class: 'muted' }, `${fmtInt(c.statements)} stmt · ${fmtInt(c.rows)} rows · ${fmtBytes(c.bytesReceived)} · ${fmtMs(c.ms)}`))), 'row-relations')
+          : null,
         row('Buffers', 'Shared buffers hit / read by the explained statements (× statement count)', (s) => [
           s.buffers ? h('div', { class: 'nw' }, fmtInt(s.buffers.sharedHit), h('span', { class: 'muted' }, ` hit · ${fmtInt(s.buffers.sharedRead)} read`)) : h('span', { class: 'muted' }, '–'),
         ]),
-        row('Received', 'Bytes received from the server per run', (s) => [h('div', null, fmtBytes(s.bytesReceived))]),
+        row('Received', 'Bytes received from the server per run, against the bytes of the distinct rows (what select-in received for the same graph)', (s) => [
+          h('div', null, fmtBytes(s.bytesReceived)),
+          s.bytesDistinct ? h('div', { class: `muted small nw ${s.bytesReceived >= 2 * s.bytesDistinct ? 'text-warn' : ''}` }, `distinct ${fmtBytes(s.bytesDistinct)}`) : null,
+        ]),
         list.some((s) => s.notes.length || s.error)
-          ? row('Notes', '', (s) => [s.error ? h('div', { class: 'small text-bad' }, s.error) : null, ...s.notes.map((n) => h('div', { class: 'small muted' }, n))])
+          ? row('Notes', '', (s) => [s.error ? h('div', { class: 'small text-bad' }, s.error.split('\n')[0]) : null, ...s.notes.map((n) => h('div', { class: 'small muted' }, n))])
           : null,
       ),
     ),
