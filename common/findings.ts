@@ -16,3 +16,15 @@ export interface Finding {
 }
 
 export const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/**
+ * Codes that are lint advice rather than drift: a foreign key without an index is the same in the
+ * ORM and the database, so it is not a difference between them. Drift sections and the page's
+ * Drift badge leave these out; `relscope lint` reports them.
+ */
+export const lintOnlyCodes: ReadonlySet<string> = new Set(['fk-not-indexed']);
+
+/** True for a finding that is a difference between the ORM model and the database. */
+export function isDrift(finding: Pick<Finding, 'code'>): boolean {
+  return !lintOnlyCodes.has(finding.code);
+}

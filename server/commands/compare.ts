@@ -3,7 +3,7 @@ import { UserError } from '../errors.ts';
 import { compare } from '../lab/compare.ts';
 import { formatMarkdown, formatTable } from '../../common/lab-format.ts';
 import type { FieldNamer } from '../lab/request.ts';
-import { compareLimits, strategyNames, type CompareRequestInput } from '../../common/lab-types.ts';
+import { compareLimits, strategyNames, type CompareReport, type CompareRequestInput } from '../../common/lab-types.ts';
 
 export const summary = 'run one ORM load under every loading strategy, EXPLAIN each statement, compare';
 
@@ -38,8 +38,8 @@ Strategies:
   balanced     MikroORM 7's default: joined for to-one, select-in for to-many
   dataloader   the lazy loop with MikroORM's dataloader batching the .load() calls
 
-Exit status: 0 done, 1 strategies hydrated different graphs or the database
-failed, 2 invalid arguments (nothing is run).`;
+Exit status: 0 done, 1 a strategy failed or strategies hydrated different
+graphs (or the database failed), 2 invalid arguments (nothing is run).`;
 
 const flagNames: Record<keyof CompareRequestInput, string> = {
   entity: '<Entity>',
@@ -58,6 +58,15 @@ const flagNames: Record<keyof CompareRequestInput, string> = {
 };
 
 const fieldNames: FieldNamer = (field) => flagNames[field];
+
+/**
+ * 0 when the comparison is complete and every graph that could be compared agreed; 1 when a
+ * strategy failed or hydrated a different graph (a failed strategy is a failure, not a footnote).
+ */
+export function compareExitCode(report: CompareReport): number {
+  if (report.strategies.some((s) => s.status === 'error')) return 1;
+  return report.correctness.consistent ? 0 : 1;
+}
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand('compare', argv, {
@@ -116,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
     if (format === 'json') console.log(JSON.stringify(report, null, 2));
     else if (format === 'markdown') console.log(formatMarkdown(report));
     else console.log(formatTable(report, { sqlLines }));
-    return report.correctness.consistent ? 0 : 1;
+    return compareExitCode(report);
   } finally {
     await ctx.close();
   }

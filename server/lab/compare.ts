@@ -20,6 +20,7 @@ import {
 } from './report.ts';
 import { configuredStrategies, entityStyle, tableTypes } from './project-style.ts';
 import { dbModel } from '../schema/load.ts';
+import { withoutJitDumps } from './jit-noise.ts';
 import { resolveRequest, type FieldNamer, type PathNode, type ResolvedRequest } from './request.ts';
 import { diffGraphs, runStrategy, type LoadSpec, type RunOutcome } from './strategies.ts';
 import {
@@ -55,7 +56,8 @@ export async function validateCompare(ctx: AppContext, input: unknown, fieldName
 /** Validates and runs a comparison. */
 export async function compare(ctx: AppContext, input: unknown, options: CompareOptions = {}): Promise<CompareReport> {
   const resolved = await validateCompare(ctx, input, options.fieldNames);
-  return serialised(ctx, () => runComparison(ctx, resolved, options));
+  // MikroORM's JIT code dumps (console.error) are held back: a failed strategy is reported in one line.
+  return serialised(ctx, async () => (await withoutJitDumps(() => runComparison(ctx, resolved, options))).value);
 }
 
 async function nativePool(orm: MikroORM): Promise<pg.Pool> {

@@ -51,8 +51,25 @@ export function userEntities(metadata: MetadataStorage): EntityMetadata[] {
   return all.filter((meta) => !generated(meta)).sort((a, b) => a.className.localeCompare(b.className));
 }
 
+/**
+ * Relations MikroORM adds for its own use: the hidden inverse side of a unidirectional m:n
+ * (`User_favorites__inverse`, persist and hydrate off) and the two sides of a pivot table it
+ * generated (`User_owner` / `Team_inverse`). They are not in the user's entities, populating them
+ * proves nothing about the user's loads, so the lab neither offers nor accepts them.
+ */
+export function isInternalRelation(prop: EntityProperty, owner?: EntityMetadata): boolean {
+  if (/__inverse$/.test(prop.name) && prop.persist === false) return true;
+  if (owner?.pivotTable && /_(owner|inverse)$/.test(prop.name) && owner.relations.every((r) => /_(owner|inverse)$/.test(r.name))) return true;
+  return false;
+}
+
+function internalOwner(prop: EntityProperty): string {
+  const owner = prop.targetMeta?.className ?? String(prop.type);
+  return prop.mappedBy ? `${owner}.${prop.mappedBy}` : owner;
+}
+
 function relationsOf(meta: EntityMetadata): EntityProperty[] {
-  return meta.relations.filter((prop) => relationKinds.has(prop.kind));
+  return meta.relations.filter((prop) => relationKinds.has(prop.kind) && !isInternalRelation(prop, meta));
 }
 
 function listOrNone(names: string[]): string {
@@ -124,6 +141,9 @@ export function parsePopulate(meta: EntityMetadata, raw: unknown, field = 'popul
     segments.forEach((segment, i) => {
       const prop = current.properties[segment];
       const relations = relationsOf(current).map((r) => r.name);
+      if (prop && relationKinds.has(prop.kind) && isInternalRelation(prop, current)) {
+        throw new UserError(`${field}: in "${path}", "${segment}" is a relation MikroORM adds internally (the hidden inverse side of the unidirectional ${internalOwner(prop)}), not one of ${current.className}'s own: loading it measures nothing your code does; populate ${internalOwner(prop)} from its owner instead, or one of ${current.className}'s relations: ${listOrNone(relations)}.`);
+      }
       if (!prop || !relationKinds.has(prop.kind)) {
         const what = prop ? `is a ${prop.kind} property of ${current.className}, not a relation` : `is not a relation of ${current.className}`;
         throw new UserError(`${field}: in "${path}", "${segment}" ${what}; relations of ${current.className}: ${listOrNone(relations)}.`);

@@ -4,6 +4,7 @@
  * server versions, everything in model order, so a docs diff shows schema changes only.
  */
 import type { Finding } from '../schema/drift.ts';
+import { isDrift } from '../../common/findings.ts';
 import type { Column, Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { viewFrom } from '../../common/relations.ts';
 import { planDiagramSet, type DiagramOptions } from './mermaid.ts';
@@ -118,7 +119,7 @@ function tableSection(table: Table, model: SchemaModel, tables: Map<string, Tabl
     }
     out.push('');
   }
-  const notes = (drift ?? []).filter((f) => f.table === table.id);
+  const notes = (drift ?? []).filter((f) => f.table === table.id && isDrift(f));
   if (notes.length) {
     out.push('**Drift**', '');
     for (const f of notes) out.push(`- ${f.severity}: ${mdText(f.message)}`);
@@ -142,9 +143,11 @@ export function renderMarkdown(model: SchemaModel, options: MarkdownOptions = {}
     '',
   );
   if (options.drift) {
+    // Missing-FK-index advice is lint (`relscope lint`), not a difference between ORM and database.
+    const driftOnly = options.drift.filter(isDrift);
     const counts = { error: 0, warning: 0, info: 0 };
-    for (const f of options.drift) counts[f.severity]++;
-    lines.push(options.drift.length === 0
+    for (const f of driftOnly) counts[f.severity]++;
+    lines.push(driftOnly.length === 0
       ? 'Drift between the ORM and the database: none.'
       : `Drift between the ORM and the database: ${counts.error} errors, ${counts.warning} warnings, ${counts.info} info (listed under each table).`, '');
   }

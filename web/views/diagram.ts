@@ -12,6 +12,7 @@ import { errorBox, segmented, spinner, menuButton, download, copyText } from '..
 import { panZoom, type PanZoom } from '../panzoom.ts';
 import { hasCachedDiagrams, isCached, loadMermaid, renderDiagram, renderForExport } from '../mermaid.ts';
 import { viewFrom } from '../../common/relations.ts';
+import { isDrift } from '../../common/findings.ts';
 import type { Table } from '../../common/schema-model.ts';
 import type { ViewInstance } from '../main.ts';
 
@@ -124,7 +125,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
   };
   const loadDrift = () => {
     api.drift().then((f) => {
-      drift = f.sort(bySeverity);
+      drift = f.filter(isDrift).sort(bySeverity); // missing-FK-index advice is lint, not drift
       driftError = null;
     }, (error: Error) => {
       drift = [];
