@@ -144,7 +144,7 @@ function strategyRow(s: StrategyResult): string {
   const capped = s.status === 'capped';
   const ge = capped ? '≥' : '';
   return [
-    `${s.strategy}${capped ? '+' : ''}`.padEnd(10),
+    s.strategy.padEnd(10),
     String(s.runs ?? s.wallMs.runs.length).padStart(3),
     `${ge}${num(s.roundTrips)}`.padStart(6),
     `${ge}${ms(s.wallMs.median)}`.padStart(8),
@@ -173,7 +173,7 @@ export function formatTable(report: CompareReport, options: { sqlLines?: number 
   out.push(`${'strategy'.padEnd(10)} ${'runs'.padStart(3)} ${'trips'.padStart(6)} ${'median'.padStart(8)} ${'min-max'.padStart(12)} ${'server'.padStart(7)} ${'rows'.padStart(7)} ${'entity'.padStart(7)} ${'dup'.padStart(5)} ${'KiB'.padStart(6)}`);
   out.push(`${''.padEnd(10)} ${''.padStart(3)} ${''.padStart(6)} ${'ms'.padStart(8)} ${'ms'.padStart(12)} ${'ms'.padStart(7)}`);
   for (const s of report.strategies) out.push(strategyRow(s));
-  const cappedNote = report.strategies.some((s) => s.status === 'capped') ? ' +, ≥: capped, stopped early (see its notes): counts and times are lower bounds, never ranked.' : '';
+  const cappedNote = report.strategies.some((s) => s.status === 'capped') ? ' ≥: capped, stopped early (see its notes): counts and times are lower bounds, never ranked.' : '';
   out.push(...wrap(`runs: measured runs; trips: statements (round trips); median/min-max: end-to-end load time; server: execution time from EXPLAIN ANALYZE (* estimated from one plan per statement group); dup: the most repeated entity type's rows per reference (1.0 = none repeated); KiB: received on the wire.${cappedNote}`, width, '  ', '  '));
   out.push('');
   out.push(...wrap(`Verdict: ${report.verdict.sentence}`, width, '  '));

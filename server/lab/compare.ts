@@ -18,7 +18,8 @@ import {
   buildAdvice, buildVerdict, duplicationByType, foreignKeysFromModel, groupStatements, maxStatementsListed, median,
   relationCosts, round, serverTotals, timeStats, type ForeignKeyColumn,
 } from './report.ts';
-import { configuredStrategies, entityStyle, tableTypes } from './project-style.ts';
+import { configuredStrategies, entityStyle, projectBaseDir, tableTypes } from './project-style.ts';
+import { demoEntities } from '../../entities/index.ts';
 import { dbModel } from '../schema/load.ts';
 import { withoutJitDumps } from './jit-noise.ts';
 import { resolveRequest, type FieldNamer, type PathNode, type ResolvedRequest } from './request.ts';
@@ -297,7 +298,7 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
 
   const advice = buildAdvice({
     results, tree, rootEntity: meta.className, foreignKeys, differences,
-    configured: configuredStrategies(orm, meta, tree), style: entityStyle(meta),
+    configured: configuredStrategies(orm, meta, tree), style: entityStyle(meta, projectBaseDir(orm, meta, demoEntities)),
   });
   const verdict = buildVerdict(results, mismatched);
   const totalMs = performance.now() - started;

@@ -4,7 +4,8 @@
  * each populated relation is loaded today (its own `strategy`, else the config's `loadStrategy`),
  * and how the project writes entities (so that advice snippets paste as they are).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { MetadataStorage, type EntityMetadata, type MikroORM } from '@mikro-orm/core';
 import type { PathNode } from './request.ts';
 import type { ConfiguredStrategy, EntityStyle, TableTypes } from './report.ts';
@@ -53,14 +54,73 @@ function sourceStyle(path: string | undefined): EntityStyle | null {
   return null;
 }
 
+const sourceExtensions = /\.(c|m)?(t|j)s$/;
+
+/**
+ * Counts defineEntity( against `new EntitySchema` in the project's sources (its baseDir, at most
+ * 400 files, 5 levels, node_modules and dot folders skipped): both produce an EntitySchema, and
+ * nothing in the metadata tells them apart.
+ */
+function projectSourceStyle(baseDir: string, className: string): EntityStyle | null {
+  let files = 0;
+  let define = 0;
+  let schema = 0;
+  const walk = (dir: string, depth: number) => {
+    if (depth > 5 || files >= 400) return;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (files >= 400 || name === 'node_modules' || name.startsWith('.') || name === 'dist' && depth === 0) continue;
+      const full = join(dir, name);
+      let isDir = false;
+      try {
+        isDir = statSync(full).isDirectory();
+      } catch {
+        continue;
+      }
+      if (isDir) {
+        walk(full, depth + 1);
+        continue;
+      }
+      if (!sourceExtensions.test(name) || name.endsWith('.d.ts')) continue;
+      files++;
+      let text: string;
+      try {
+        text = readFileSync(full, 'utf8');
+      } catch {
+        continue;
+      }
+      if (!text.includes(className)) continue;
+      define += (text.match(/\bdefineEntity\s*\(/g) ?? []).length;
+      schema += (text.match(/\bnew\s+EntitySchema\b/g) ?? []).length;
+    }
+  };
+  walk(baseDir, 0);
+  if (define === 0 && schema === 0) return null;
+  return schema > define ? 'EntitySchema' : 'defineEntity';
+}
+
 /**
  * How the project writes the root entity: decorated classes carry the decorators' path symbol;
  * otherwise the entity came from an EntitySchema, written with defineEntity() or `new EntitySchema`,
- * which the source file (when MikroORM knows it) tells apart; defineEntity when it cannot be told.
+ * which the source (its file when MikroORM knows it, else the project's baseDir) tells apart;
+ * defineEntity when it cannot be told. `baseDir` is left out for relscope's own demo model.
  */
-export function entityStyle(meta: EntityMetadata): EntityStyle {
+export function entityStyle(meta: EntityMetadata, baseDir?: string): EntityStyle {
   const cls = meta.class as unknown as object | undefined;
   if (cls && Object.hasOwn(cls, MetadataStorage.PATH_SYMBOL)) return 'decorators';
   const path = (cls as Record<symbol, unknown> | undefined)?.[MetadataStorage.PATH_SYMBOL];
-  return sourceStyle(typeof path === 'string' ? path : meta.path) ?? 'defineEntity';
+  return sourceStyle(typeof path === 'string' ? path : meta.path) ?? (baseDir ? projectSourceStyle(baseDir, meta.className) : null) ?? 'defineEntity';
+}
+
+/** The directory to read a project's entity sources from; none for relscope's own demo model. */
+export function projectBaseDir(orm: MikroORM, meta: EntityMetadata, demo: readonly unknown[]): string | undefined {
+  const own = demo.some((e) => e === meta.class || (e as { meta?: { class?: unknown } } | null)?.meta?.class === meta.class);
+  if (own) return undefined;
+  const dir = orm.config.get('baseDir');
+  return typeof dir === 'string' ? dir : undefined;
 }
