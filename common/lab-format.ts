@@ -145,10 +145,10 @@ function strategyRow(s: StrategyResult): string {
   const ge = capped ? '≥' : '';
   return [
     s.strategy.padEnd(10),
-    String(s.runs ?? s.wallMs.runs.length).padStart(3),
+    String(s.runs ?? s.wallMs.runs.length).padStart(4),
     `${ge}${num(s.roundTrips)}`.padStart(6),
     `${ge}${ms(s.wallMs.median)}`.padStart(8),
-    `${ms(s.wallMs.min)}-${ms(s.wallMs.max)}`.padStart(12),
+    `${ms(s.wallMs.min)}-${ms(s.wallMs.max)}`.padStart(11),
     server.padStart(7),
     `${ge}${num(s.rows)}`.padStart(7),
     (capped ? '-' : num(s.entities)).padStart(7),
@@ -170,8 +170,8 @@ export function formatTable(report: CompareReport, options: { sqlLines?: number 
   const db = report.database.display.includes(report.database.serverVersion) ? report.database.display : `${report.database.display} (PostgreSQL ${report.database.serverVersion})`;
   out.push(...wrap(`${db}; ${runsLine(report)} after a warm-up; took ${(report.timing.totalMs / 1000).toFixed(1)} s`, width));
   out.push('');
-  out.push(`${'strategy'.padEnd(10)} ${'runs'.padStart(3)} ${'trips'.padStart(6)} ${'median'.padStart(8)} ${'min-max'.padStart(12)} ${'server'.padStart(7)} ${'rows'.padStart(7)} ${'entity'.padStart(7)} ${'dup'.padStart(5)} ${'KiB'.padStart(6)}`);
-  out.push(`${''.padEnd(10)} ${''.padStart(3)} ${''.padStart(6)} ${'ms'.padStart(8)} ${'ms'.padStart(12)} ${'ms'.padStart(7)}`);
+  out.push(`${'strategy'.padEnd(10)} ${'runs'.padStart(4)} ${'trips'.padStart(6)} ${'median'.padStart(8)} ${'min-max'.padStart(11)} ${'server'.padStart(7)} ${'rows'.padStart(7)} ${'entity'.padStart(7)} ${'dup'.padStart(5)} ${'KiB'.padStart(6)}`);
+  out.push(`${''.padEnd(10)} ${''.padStart(4)} ${''.padStart(6)} ${'ms'.padStart(8)} ${'ms'.padStart(11)} ${'ms'.padStart(7)}`);
   for (const s of report.strategies) out.push(strategyRow(s));
   const cappedNote = report.strategies.some((s) => s.status === 'capped') ? ' ≥: capped, stopped early (see its notes): counts and times are lower bounds, never ranked.' : '';
   out.push(...wrap(`runs: measured runs; trips: statements (round trips); median/min-max: end-to-end load time; server: execution time from EXPLAIN ANALYZE (* estimated from one plan per statement group); dup: the most repeated entity type's rows per reference (1.0 = none repeated); KiB: received on the wire.${cappedNote}`, width, '  ', '  '));

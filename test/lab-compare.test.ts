@@ -68,10 +68,13 @@ describe.each(targets)('strategy lab on $name', (target) => {
     expect(entities).toBeGreaterThan(10);
     for (const result of report.strategies) expect(result.entities).toBe(entities);
     expect(s['select-in']!.rows).toBe(entities); // one row per entity
-    expect(report.verdict.winner).not.toBeNull();
-    expect(report.verdict.sentence).toContain(report.verdict.winner!);
+    // A winner only when it is meaningfully faster; otherwise the tied strategies are named.
+    if (report.verdict.winner) expect(report.verdict.sentence).toContain(report.verdict.winner);
+    else expect(report.verdict.sentence).toMatch(new RegExp(`No meaningful difference between ${report.verdict.tied![0]}`));
+    expect(report.verdict.ranking.length).toBeGreaterThan(0);
     expect(report.advice.some((a) => a.kind === 'n-plus-one' && a.strategy === 'select' && a.path === 'posts' && a.statementCount === 10)).toBe(true);
-    expect(report.advice.some((a) => a.kind === 'strategy-hint' && /populateHints/.test(a.message))).toBe(true);
+    // The demo's posts is a to-many under the default 'balanced': already select-in, nothing to switch.
+    expect(report.advice.some((a) => a.kind === 'strategy-hint' && /already loads posts with select-in/.test(a.message))).toBe(true);
     expect(report.timing.statementsExplained).toBeGreaterThan(0);
   });
 
@@ -290,7 +293,7 @@ describe.each(targets)('strategy lab on $name', (target) => {
     for (const name of ['select', 'select-in', 'joined', 'balanced', 'dataloader']) expect(table).toMatch(new RegExp(`^${name} +\\d`, 'm'));
     expect(table).toContain('Verdict:');
     expect(table).toMatch(/scaling sweep/);
-    expect(formatMarkdown(report)).toMatch(/\| strategy \| round trips \|/);
+    expect(formatMarkdown(report)).toMatch(/\| strategy \| runs \| round trips \|/);
 
     const logs: string[] = [];
     const original = console.log;

@@ -238,7 +238,7 @@ describe('advice', () => {
   });
 
   it('never recommends the strategy already in use, and writes snippets in the project\'s own entity style', () => {
-    const configured = new Map([['replies', 'select-in' as const], ['replies.replies', 'select-in' as const], ['replies.replies.replies', 'select-in' as const]]);
+    const configured = new Map<string, 'joined' | 'select-in'>([['replies', 'select-in'], ['replies.replies', 'select-in'], ['replies.replies.replies', 'select-in']]);
     const results = [result('select-in', { times: [5, 5, 5] }), result('joined', { times: [9, 9, 9], duplication: [{ entity: 'Comment', rows: 30, entities: 10, links: 10, factor: 3 }] })];
     const same = buildAdvice({ results, tree: replies, rootEntity: 'Comment', foreignKeys: [], differences: [], configured }).filter((a) => a.kind === 'strategy-hint');
     expect(same).toHaveLength(1);
@@ -302,7 +302,7 @@ describe('advice', () => {
       id: `public.${t.name}`, schema: 'public', kind: 'table', comment: null, columns: [], primaryKey: null, uniques: [], indexes: [], checks: [], foreignKeys: [], entity: null, isPivot: false, ...t,
     } as Table);
     const index = (name: string, columns: string[]) => ({ name, columns, expressions: [], unique: true, primary: true, where: null, method: 'btree', definition: null });
-    const fk = (columns: string[], references: string) => ({ name: null, columns, references, referencedColumns: columns, onDelete: 'no action', onUpdate: 'no action' });
+    const fk = (columns: string[], references: string) => ({ name: null, columns, references, referencedColumns: columns, onDelete: 'no action', onUpdate: 'no action' }) as unknown as Table['foreignKeys'][number];
     const model = {
       version: 1, source: 'db', origin: 'test', enums: [], relations: [],
       tables: [
