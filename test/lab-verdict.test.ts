@@ -106,6 +106,7 @@ describe.each(targets)('lab verdict on $name', (target) => {
 /** A constructor MikroORM cannot use to hydrate: `name` is a getter without a setter. */
 class Fragile {
   id!: number;
+  declare readonly name: string;
   constructor() {
     Object.defineProperty(this, 'name', { get: () => 'fixed', enumerable: true });
   }
