@@ -13,6 +13,11 @@ import type { PathNode } from '../server/lab/request.ts';
 import { planFromExplain } from '../web/plan-model.ts';
 import { correctnessLine, formatMarkdown, formatTable, runsLine } from '../common/lab-format.ts';
 import { isDrift } from '../common/findings.ts';
+import { EntitySchema } from '@mikro-orm/core';
+import { Entity } from '@mikro-orm/decorators/legacy';
+import { fileURLToPath } from 'node:url';
+import { entityStyle } from '../server/lab/project-style.ts';
+import type { EntityMetadata } from '@mikro-orm/core';
 import type { CompareReport, ExplainResult, PlanNodeSummary, StatementGroup, StrategyName, StrategyResult } from '../common/lab-types.ts';
 import type { SchemaModel, Table } from '../common/schema-model.ts';
 
@@ -358,5 +363,23 @@ describe('report formats say the same', () => {
   it('keeps missing-FK-index advice out of drift', () => {
     expect(isDrift({ code: 'fk-not-indexed' })).toBe(false);
     expect(isDrift({ code: 'column-missing-in-db' })).toBe(true);
+  });
+});
+
+class DecoratedTeam {
+  id!: number;
+}
+// What `@Entity({ tableName: 'teams' })` above the class does (vitest's transform has no decorator syntax).
+Entity({ tableName: 'teams' })(DecoratedTeam);
+
+describe('entity style of advice snippets', () => {
+  const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+  const schemaMeta = (name: string) => new EntitySchema({ name, properties: { id: { type: 'integer', primary: true } } }).meta as unknown as EntityMetadata;
+
+  it('tells decorators, EntitySchema and defineEntity apart the way the project writes them', () => {
+    expect(entityStyle({ className: 'DecoratedTeam', class: DecoratedTeam } as unknown as EntityMetadata)).toBe('decorators');
+    expect(entityStyle(schemaMeta('Warehouse'), fixture('schema-js'))).toBe('EntitySchema');
+    expect(entityStyle(schemaMeta('Author'), fixture('define-content'))).toBe('defineEntity');
+    expect(entityStyle(schemaMeta('Whatever'))).toBe('defineEntity'); // nothing to read: MikroORM 7's own style
   });
 });
