@@ -97,7 +97,8 @@ function planLine(node: PlanNodeSummary, analyzed: boolean): string {
   const rows = analyzed && node.rowsActual !== undefined ? `${num(Math.round(node.rowsEstimated))}→${num(Math.round(node.rowsActual))} rows` : `~${num(Math.round(node.rowsEstimated))} rows`;
   const loops = node.loops !== undefined && node.loops > 1 ? ` ×${num(node.loops)}` : '';
   const time = node.exclusiveMs !== undefined ? ` ${ms(node.exclusiveMs)} ms` : ` cost ${node.totalCost.toFixed(0)}`;
-  const flag = node.flags.includes('seq-scan-on-fk') ? ' !fk' : node.flags.includes('misestimate') ? ` !${node.misestimateFactor}×` : '';
+  // A large factor on a node that stops early is not a misestimate: marked, with the reason in the JSON.
+  const flag = node.flags.includes('seq-scan-on-fk') ? ' !fk' : node.flags.includes('misestimate') ? ` !${node.misestimateFactor}×` : node.misestimateExempt ? ' (stops early)' : '';
   return `${rows}${loops}${time}${flag}`;
 }
 
