@@ -156,6 +156,13 @@ describe('verdict', () => {
     expect(meaningfullyFaster(timeStats([10, 10, 10]), timeStats([12, 12, 12]))).toBe(true);
   });
 
+  it('never tells apart strategies that sent the very same statements, whatever the clock says', () => {
+    const same = [group(skipped, { fingerprint: 'select "u0".* from "users" as "u0"' }), group(skipped, { id: 's2', fingerprint: 'select "p0".* from "posts" as "p0" where "p0"."user_id" in (...)' })];
+    const v = buildVerdict([result('balanced', { times: [1275], groups: same }), result('select-in', { times: [2612], groups: same })], new Set());
+    expect(v.winner).toBeNull();
+    expect(v.tied).toEqual(['balanced', 'select-in']);
+  });
+
   it('has no verdict when every strategy failed', () => {
     const v = buildVerdict([result('select', { status: 'error', error: 'boom', times: [] }), result('joined', { status: 'error', error: 'boom', times: [] })], new Set());
     expect(v.winner).toBeNull();

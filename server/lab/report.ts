@@ -125,7 +125,7 @@ function plural(n: number, word: string): string {
  * 10% above the faster; with fewer than 3 runs on either side (a single run has no spread to judge
  * by) the slower median must be at least 25% above. Anything less is "no meaningful difference".
  */
-export const noiseRule = 'ranges (min–max over the runs) must not overlap and the slower median must be ≥ 10% above the faster (≥ 25% when either has fewer than 3 runs); otherwise "no meaningful difference"';
+export const noiseRule = 'ranges (min–max over the runs) must not overlap and the slower median must be ≥ 10% above the faster (≥ 25% when either has fewer than 3 runs); strategies that sent the very same statements are never told apart; otherwise "no meaningful difference"';
 
 export function meaningfullyFaster(fast: TimeStats, slow: TimeStats): boolean {
   if (fast.median <= 0) return slow.median > 0 && fast.max < slow.min;
@@ -133,6 +133,12 @@ export function meaningfullyFaster(fast: TimeStats, slow: TimeStats): boolean {
   const runs = Math.min(fast.runs.length, slow.runs.length);
   const ratio = slow.median / fast.median;
   return !overlap && ratio >= (runs < 3 ? 1.25 : 1.1);
+}
+
+/** True when two strategies sent the same statement shapes the same number of times. */
+export function sameStatements(a: StrategyResult, b: StrategyResult): boolean {
+  const shape = (r: StrategyResult) => r.groups.map((g) => `${g.count}\u0000${g.fingerprint}`).sort().join('\u0001');
+  return a.groups.length > 0 && shape(a) === shape(b);
 }
 
 function runsText(n: number): string {
@@ -163,7 +169,9 @@ export function buildVerdict(results: StrategyResult[], mismatched: Set<Strategy
     return { winner: null, sentence: `No verdict: ${why}${cappedText.length ? `; ${cappedText.join(', ')}` : ''}.`, ...base };
   }
   const first = sorted[0]!;
-  const tied = sorted.filter((r) => r === first || !meaningfullyFaster(first.wallMs, r.wallMs));
+  // Strategies that sent the very same statements (same shapes, same counts) did the same work: any
+  // time difference between them is noise by construction (balanced and select-in for collections).
+  const tied = sorted.filter((r) => r === first || sameStatements(first, r) || !meaningfullyFaster(first.wallMs, r.wallMs));
   const slowest = sorted[sorted.length - 1]!;
   const parts: string[] = [];
   if (sorted.length === 1) {
