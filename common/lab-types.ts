@@ -395,7 +395,7 @@ export interface CompareReport {
   startedAt: string;
   strategies: StrategyResult[];
   correctness: {
-    /** True only when at least two graphs were compared and none differed. */
+    /** True when a reference graph exists and no compared graph differed from it (false when every strategy failed); see `unchecked`. */
     consistent: boolean;
     reference: StrategyName | null;
     differences: GraphDifference[];
