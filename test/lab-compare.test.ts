@@ -227,6 +227,12 @@ describe.each(targets)('strategy lab on $name', (target) => {
     expect(s.select!.notes.join(' ')).toMatch(/Capped: stopped after 10 statements/);
     expect(s['select-in']!.status).toBe('ok');
     expect(report.verdict.winner).toBe('select-in');
+    // Capped: a lower bound, never ranked; its graph is said to be unchecked everywhere.
+    expect(report.verdict.ranking.map((r) => r.strategy)).toEqual(['select-in']);
+    expect(report.verdict.unranked).toEqual([{ strategy: 'select', reason: 'capped', lowerBoundMs: s.select!.wallMs.median }]);
+    expect(report.correctness.unchecked?.map((u) => u.strategy)).toEqual(['select', 'select-in']); // select-in: nothing left to compare it with
+    expect(report.correctness.consistent).toBe(true);
+    expect(formatTable(report).replace(/\s+/g, ' ')).toMatch(/select was not checked \(it was capped/);
   });
 
   it('rejects bad input with 400 naming the field and the choices, and runs nothing', async () => {
