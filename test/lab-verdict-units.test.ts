@@ -195,6 +195,15 @@ describe('duplication per entity type and cost per relation', () => {
     expect(statementShape('select "u0".*, "p1"."id" as "p1__id" from "users" as "u0" left join "profiles" as "p1" on "u0"."id" = "p1"."user_id"', tables).types).toEqual(['User']);
     // m:n through a generated pivot: the entity loaded is the joined target.
     expect(statementShape('select "u0"."team_id", "u0"."user_id", "t1"."id" as "t1__id", "t1"."name" as "t1__name" from "user_team" as "u0" inner join "teams" as "t1" on "u0"."team_id" = "t1"."id" where "u0"."user_id" in (1, 2)', tables).main).toBe('Team');
+    // m:n through a pivot ENTITY (es-org's Assignment): the target is loaded, unless the pivot itself is ("a0".*).
+    const withPivot: TableTypes = Object.assign(new Map([...tables, ['assignment', 'Assignment'], ['hr.person', 'Person']]), { pivots: new Set(['assignment']), roots: new Map([['Employee', 'Person']]) });
+    const viaPivot = 'select "a0"."employee_id", "a0"."project_id", "e1"."id" as "e1__id", "e1"."full_name" as "e1__full_name" from "assignment" as "a0" inner join "hr"."person" as "e1" on "a0"."employee_id" = "e1"."id" where "a0"."project_id" in (1, 2)';
+    expect(statementShape(viaPivot, withPivot)).toEqual({ types: ['Person'], main: 'Person', joined: [] });
+    expect(statementShape('select "a0".* from "assignment" as "a0" where "a0"."project_id" in (1)', withPivot).main).toBe('Assignment');
+    // Single-table inheritance: the subclass Employee is counted under its table's root class Person.
+    const members = [node('members', 'm:n', 'Project', 'Employee')];
+    const costs = relationCosts([{ sql: 'select "p0".* from "project" as "p0"', rows: 2, bytesReceived: 1, ms: 1 }, { sql: viaPivot, rows: 3, bytesReceived: 1, ms: 1 }], members, 'Project', Object.assign(withPivot, {}), false);
+    expect(costs.map((c) => [c.path, c.rows])).toEqual([['', 2], ['members', 3]]);
   });
 
   it('counts joined rows per entity type and per reference: joined repeats every user on each comment row', () => {

@@ -13,11 +13,18 @@ import type { ConfiguredStrategy, EntityStyle, TableTypes } from './report.ts';
 /** Table name (and schema.table) -> entity class name; pivot tables MikroORM generated are left out. */
 export function tableTypes(orm: MikroORM): TableTypes {
   const map: TableTypes = new Map();
+  map.pivots = new Set();
+  map.roots = new Map();
   for (const meta of orm.getMetadata().getAll().values()) {
     if (!meta.tableName || meta.embeddable || meta.virtual) continue;
     if (meta.pivotTable && meta.relations.every((r) => /_(owner|inverse)$/.test(r.name))) continue;
+    if (meta.pivotTable) {
+      map.pivots.add(meta.tableName);
+      if (meta.schema) map.pivots.add(`${meta.schema}.${meta.tableName}`);
+    }
     // Single-table inheritance: the table belongs to the root entity.
     const className = meta.root?.className ?? meta.className;
+    if (className !== meta.className) map.roots.set(meta.className, className);
     if (!map.has(meta.tableName)) map.set(meta.tableName, className);
     if (meta.schema && !map.has(`${meta.schema}.${meta.tableName}`)) map.set(`${meta.schema}.${meta.tableName}`, className);
   }

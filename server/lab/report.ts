@@ -497,8 +497,12 @@ function kibText(bytes: number): string {
 // the cost per relation), read from the SQL MikroORM sends: `from "t" as "a"`, `join "t" as "a"`,
 // and the hydrated columns of a joined alias, `"a"."col" as "a__col"`.
 
-/** Table name (and "schema.table") -> entity class name, from the ORM's metadata (project-style.ts tableTypes). */
-export type TableTypes = Map<string, string>;
+/**
+ * Table name (and "schema.table") -> entity class name, from the ORM's metadata (project-style.ts
+ * tableTypes). `pivots`: tables of pivot entities (an m:n populated through them hydrates the joined
+ * target, not the pivot); `roots`: class -> the class owning its table (single-table inheritance).
+ */
+export type TableTypes = Map<string, string> & { pivots?: Set<string>; roots?: Map<string, string> };
 
 export interface StatementShape {
   /** Entity types whose columns the statement returns (main table first). */
@@ -537,8 +541,12 @@ export function statementShape(sql: string, tables: TableTypes): StatementShape 
   }
   let main = mainAlias ? typeOf(mainAlias) : null;
   let joinedTypes = joined;
-  if (!main && joined.length) {
-    // FROM a pivot table (no entity of its own): the entity it hydrates is the one loaded.
+  const mainTable = mainAlias ? aliasTable.get(mainAlias) : undefined;
+  const pivot = mainTable !== undefined && (tables.pivots?.has(mainTable) || tables.pivots?.has(mainTable.slice(mainTable.indexOf('.') + 1)));
+  // The pivot of an m:n (selected as its bare key columns, not "p0".*) is not what a statement loads.
+  const pivotKeysOnly = pivot && !sql.includes(`"${mainAlias}".*`);
+  if ((!main || pivotKeysOnly) && joined.length) {
+    // FROM a pivot table: the entity it hydrates through the join is the one loaded.
     main = joined[0]!;
     joinedTypes = joined.slice(1);
   }
@@ -576,16 +584,18 @@ export function duplicationByType(statements: StatementLike[], graph: GraphFacts
   }
   const entities = new Map<string, number>();
   const links = new Map<string, number>();
+  // Single-table inheritance: a table's rows belong to the root class; count subclasses under it.
+  const root = (cls: string) => tables.roots?.get(cls) ?? cls;
   if (graph) {
-    for (const key of graph.entities) entities.set(typeOfKey(key), (entities.get(typeOfKey(key)) ?? 0) + 1);
-    links.set(rootEntity, graph.roots.length);
+    for (const key of graph.entities) entities.set(root(typeOfKey(key)), (entities.get(root(typeOfKey(key))) ?? 0) + 1);
+    links.set(root(rootEntity), graph.roots.length);
     for (const node of pathNodes(tree)) {
       let n = 0;
       for (const children of graph.edges.get(node.path)?.values() ?? []) n += children.length;
-      links.set(node.targetEntity, (links.get(node.targetEntity) ?? 0) + n);
+      links.set(root(node.targetEntity), (links.get(root(node.targetEntity)) ?? 0) + n);
     }
   }
-  const order = [rootEntity, ...pathNodes(tree).map((n) => n.targetEntity), ...rows.keys()].filter((t, i, a) => a.indexOf(t) === i);
+  const order = [rootEntity, ...pathNodes(tree).map((n) => n.targetEntity)].map(root).concat([...rows.keys()]).filter((t, i, a) => a.indexOf(t) === i);
   return order.filter((t) => rows.has(t)).map((entity) => {
     const r = rows.get(entity)!;
     const e = graph ? (entities.get(entity) ?? null) : null;
@@ -605,6 +615,7 @@ export function duplicationByType(statements: StatementLike[], graph: GraphFacts
  */
 export function relationCosts(statements: StatementLike[], tree: PathNode[], rootEntity: string, tables: TableTypes, tagged: boolean): RelationCost[] {
   const nodes = levels(tree).flat();
+  const root = (cls: string) => tables.roots?.get(cls) ?? cls;
   const costs = new Map<string, RelationCost>();
   const cost = (path: string, attributedBy: RelationCost['attributedBy']) => {
     let c = costs.get(path);
@@ -632,13 +643,13 @@ export function relationCosts(statements: StatementLike[], tree: PathNode[], roo
       while (progress && remaining.length) {
         progress = false;
         for (const n of nodes) {
-          if (loaded.has(n) || !remaining.includes(n.targetEntity)) continue;
+          if (loaded.has(n) || !remaining.includes(root(n.targetEntity))) continue;
           const p = parentOf.get(n) ?? null;
           const reachable = p === owner || (p !== null && loaded.get(p) === ownerPath);
           if (!reachable) continue;
           loaded.set(n, ownerPath);
           cost(n.path, 'sql').joinedInto = ownerPath;
-          remaining.splice(remaining.indexOf(n.targetEntity), 1);
+          remaining.splice(remaining.indexOf(root(n.targetEntity)), 1);
           progress = true;
         }
       }
@@ -649,14 +660,14 @@ export function relationCosts(statements: StatementLike[], tree: PathNode[], roo
       if (i === 0) {
         add('', s, 'sql');
         joinChildren(null, '', shape.joined);
-        lastByType.set(rootEntity, '');
+        lastByType.set(root(rootEntity), '');
         return;
       }
-      const node = nodes.find((n) => !loaded.has(n) && n.targetEntity === shape.main && ready(n));
+      const node = nodes.find((n) => !loaded.has(n) && root(n.targetEntity) === shape.main && ready(n));
       if (node) {
         loaded.set(node, node.path);
         add(node.path, s, 'sql');
-        lastByType.set(node.targetEntity, node.path);
+        lastByType.set(root(node.targetEntity), node.path);
         joinChildren(node, node.path, shape.joined);
       } else {
         // A further batch of a path already loaded, or an eager relation outside the populate tree.
