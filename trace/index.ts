@@ -142,7 +142,7 @@ export class Tracer {
     this.restore.push(() => {
       if (logger.logQuery !== logQuery) return;
       if (hadOwn) logger.logQuery = originalOwn;
-      else delete logger.logQuery;
+      else delete (logger as { logQuery?: unknown }).logQuery;
     });
   }
 
