@@ -76,7 +76,9 @@ export interface OpenScope {
 const here = dirname(fileURLToPath(import.meta.url));
 const distMark = `${sep}dist${sep}trace${sep}`;
 /** relscope's own files: the call site is the first frame outside these and node_modules. */
-const ownDirs = here.includes(distMark) ? [here.slice(0, here.indexOf(distMark) + distMark.length)] : [here + sep, `${dirname(here)}${sep}server${sep}lab${sep}`];
+const packageRoot = here.includes(distMark) ? here.slice(0, here.indexOf(distMark) + 1) : `${dirname(here)}${sep}`;
+// The compiled files, and their sources as a source map names them (tsx, --enable-source-maps).
+const ownDirs = [`${packageRoot}dist${sep}trace${sep}`, `${packageRoot}trace${sep}`, `${packageRoot}server${sep}lab${sep}`];
 
 let scopeCounter = 0;
 
