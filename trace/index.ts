@@ -284,7 +284,7 @@ export class Tracer {
       // Reference.load() returns the ORM's findOne promise without awaiting it, so V8's async
       // stack skips it: the user's frame calls findOne directly. Its source line still reads
       // `.load(` (or loadOrFail), which with a primary-key lookup on a relation target is it.
-      const refLoad = via === 'find' && line !== undefined && /\.(load|loadOrFail)\s*\(/.test(line);
+      const refLoad = via === 'find' && line !== undefined && /\.(load|loadOrFail|init)\s*\(/.test(line);
       if (via && (via === 'Reference.load' || via.startsWith('Collection.') || via === 'populate' || refLoad)) {
         const guess = this.resolver.resolve(s.sql, line);
         if (guess && (!refLoad || !guess.toMany)) {
