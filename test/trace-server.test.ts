@@ -6,7 +6,7 @@
  * endpoint refuses what is not a tracer's JSON.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,7 @@ import { createApp } from '../server/api.ts';
 import { run as requestsCommand, formatRequests } from '../server/commands/requests.ts';
 import type { AppContext } from '../server/context.ts';
 import type { TracedRequestsState } from '../common/trace-types.ts';
+import { startBlog, stopChild } from './helpers/blog.ts';
 
 const target = targets.find((t) => t.kind === 'embedded') ?? targets[0]!;
 const appFile = resolve('examples/blog/app.ts');
@@ -25,35 +26,6 @@ let server: ServerType;
 let base: string;
 let child: ChildProcess;
 let appBase: string;
-
-/** Starts examples/blog in a child process; resolves with its address. */
-export async function startBlog(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'examples/blog/server.ts'], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`examples/blog did not start: ${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]!);
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => fail(new Error(`examples/blog exited with ${code}: ${output}`)));
-  });
-  return { child: proc, url };
-}
-
-export function stopChild(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    proc.once('exit', () => done());
-    proc.kill('SIGTERM');
-  });
-}
 
 async function requestsState(query = ''): Promise<TracedRequestsState> {
   return (await (await fetch(`${base}/api/requests${query}`)).json()) as TracedRequestsState;
