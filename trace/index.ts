@@ -155,7 +155,7 @@ export class Tracer {
       if (!scope || scope.ended !== undefined) return;
       const holder: { stack?: string } = {};
       const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 60;
+      Error.stackTraceLimit = 32;
       Error.captureStackTrace(holder);
       Error.stackTraceLimit = limit;
       const entry: PendingStatement = { start: performance.now(), sql, params, scope, stack: holder };
