@@ -91,33 +91,36 @@ try {
     rows.push(`| \`${endpoint}\` | ${rounds} + ${rounds} | ${p50off.toFixed(2)} ms | ${p50on.toFixed(2)} ms | ${(((p50on / p50off) - 1) * 100).toFixed(1)}% | ${pctl(off, 90).toFixed(2)} / ${pctl(on, 90).toFixed(2)} ms |`);
     process.stderr.write(`${endpoint}: p50 off ${p50off.toFixed(2)} ms, on ${p50on.toFixed(2)} ms\n`);
   }
-  // In-process: the tracer's own CPU time per statement, on the statement's path (the hooks)
-  // and after the scope (stacks, relations, findings), against the load's wall time.
+  // In-process: the tracer's CPU cost on the real /feed load (11 statements), alternating a
+  // traced scope and the same load with the tracer detached; process CPU time (user + system),
+  // which a loaded machine inflates far less than wall time.
   const orm = await initOrm(ctx.target);
-  const tracer = attach(orm, { send: false });
   const feed = async () => {
     const em = orm.em.fork();
     const users = await em.find(User, {}, { orderBy: { id: 'asc' }, limit: 10 });
     for (const user of users) await user.posts.load({ orderBy: { id: 'asc' } });
   };
-  let completeMs = 0;
-  let statements = 0;
-  const inOn: number[] = [];
+  const cpuOf = async (work: () => Promise<unknown>) => {
+    const c = process.cpuUsage();
+    await work();
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1000;
+  };
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
+  const cpuFinish: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    let t = performance.now();
-    await tracer.scope(`r${i}`, feed);
-    inOn.push(performance.now() - t);
-    t = performance.now();
-    const scopes = tracer.scopes();
-    completeMs += performance.now() - t;
-    statements += scopes.at(-1)!.statements.length;
-    tracer.clear();
+    const tracer = attach(orm, { send: false, keep: 1 });
+    cpuOn.push(await cpuOf(() => tracer.scope(`r${i}`, feed)));
+    cpuFinish.push(await cpuOf(async () => tracer.scopes()));
+    tracer.detach();
+    cpuOff.push(await cpuOf(feed));
   }
-  const hookUs = (tracer.hookMs / statements) * 1000;
-  const completeUs = (completeMs / statements) * 1000;
-  tracer.detach();
   await orm.close();
-  const inProcess = `In-process, the /feed load (11 statements) ${rounds} times: the tracer's hooks cost ${hookUs.toFixed(1)} µs per statement on the statement's path (measured inside the hooks with performance.now()), and finishing a scope (stack formatting, relation, findings; after the scope, off the response's path) ${completeUs.toFixed(1)} µs per statement; the load's median is ${pctl(inOn, 50).toFixed(2)} ms, so the on-path share is ${((hookUs * 11) / 1000 / pctl(inOn, 50) * 100).toFixed(2)}% and all of the tracer's work ${(((hookUs + completeUs) * 11) / 1000 / pctl(inOn, 50) * 100).toFixed(2)}% of it.`;
+  const on50 = pctl(cpuOn, 50);
+  const off50 = pctl(cpuOff, 50);
+  const fin50 = pctl(cpuFinish, 50);
+  const inProcess = `In-process, the /feed load (11 statements) ${rounds} times each way, alternating: median CPU time per load ${off50.toFixed(2)} ms without the tracer, ${on50.toFixed(2)} ms with its hooks (${(((on50 / off50) - 1) * 100).toFixed(1)}%, ${(((on50 - off50) / 11) * 1000).toFixed(0)} µs per statement), plus ${fin50.toFixed(2)} ms to finish the scope (stacks, relations, findings), which runs after the request, off its path (${((fin50 / off50) * 100).toFixed(1)}% more CPU in all).`;
   process.stderr.write(`${inProcess}\n`);
   const loadAfter = os.loadavg();
   const store = requestStore(ctx).state();

@@ -60,6 +60,7 @@ interface ScopeState {
   ended?: number;
   statements: AnalyzedStatement[];
   stacks: ({ stack?: string } | undefined)[];
+  values: unknown[][];
   dropped: number;
   status?: number;
   done?: TraceScope;
@@ -174,7 +175,7 @@ export class Tracer {
   }
 
   /** Statements outside any scope first land here; after() moves them to their fork's scope. */
-  private readonly placeholderFork: ScopeState = { id: 'unscoped', name: 'unscoped', kind: 'fork', startedAt: 0, started: 0, statements: [], stacks: [], dropped: 0 };
+  private readonly placeholderFork: ScopeState = { id: 'unscoped', name: 'unscoped', kind: 'fork', startedAt: 0, started: 0, statements: [], stacks: [], values: [], dropped: 0 };
 
   private after(context: Record<string, unknown>): void {
     const end = performance.now();
@@ -203,9 +204,9 @@ export class Tracer {
       ms: round(end - entry.start),
       rows: typeof results === 'number' ? results : typeof affected === 'number' ? affected : null,
     };
-    // Values are compared as text; the array itself belongs to the ORM and is not kept unless asked.
-    statement.paramsKey = safeJson(entry.params);
-    if (this.options.params) statement.params = JSON.parse(statement.paramsKey) as unknown[];
+    // Values are compared as text, made when the scope is finished (off the statement's path);
+    // until then the ORM's own array is held, never changed.
+    scope.values.push(entry.params);
     if (context.level === 'error') statement.error = 'failed';
     scope.statements.push(statement);
     scope.stacks.push(entry.stack);
@@ -237,7 +238,7 @@ export class Tracer {
   }
 
   private newScope(name: string, kind: 'scope' | 'fork'): ScopeState {
-    return { id: `${process.pid}-${++scopeCounter}`, name, kind, startedAt: Date.now(), started: performance.now(), statements: [], stacks: [], dropped: 0 };
+    return { id: `${process.pid}-${++scopeCounter}`, name, kind, startedAt: Date.now(), started: performance.now(), statements: [], stacks: [], values: [], dropped: 0 };
   }
 
   private endScope(scope: ScopeState): void {
@@ -269,6 +270,8 @@ export class Tracer {
     for (let i = 0; i < scope.statements.length; i++) {
       const s = scope.statements[i]!;
       s.fingerprint = fingerprint(s.sql);
+      s.paramsKey = safeJson(scope.values[i] ?? []);
+      if (this.options.params) s.params = JSON.parse(s.paramsKey) as unknown[];
       const holder = scope.stacks[i];
       if (!holder) continue;
       const frames = parseStack(holder.stack ?? '');
@@ -297,6 +300,7 @@ export class Tracer {
       }
     }
     scope.stacks = [];
+    scope.values = [];
     const findings = analyze(scope.name, scope.statements);
     return {
       id: scope.id,
