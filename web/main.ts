@@ -9,6 +9,7 @@ import { currentRoute, navigate, onRouteChange, remember, type Route, type View 
 import { currentTheme, onThemeChange, setThemeMode, themeMode, type ThemeMode } from './theme.ts';
 import { diagramView } from './views/diagram.ts';
 import { compareView } from './views/compare.ts';
+import { requestsView } from './views/requests.ts';
 import { errorBox } from './ui.ts';
 
 export interface ViewInstance {
@@ -66,7 +67,7 @@ const header = h('header', { class: 'topbar' },
     h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, icon('table', 18)),
     h('span', { class: 'brand-name' }, 'relscope'),
   ),
-  h('nav', { class: 'nav', 'aria-label': 'Views' }, navLink('diagram', 'Schema'), navLink('compare', 'Strategies')),
+  h('nav', { class: 'nav', 'aria-label': 'Views' }, navLink('diagram', 'Schema'), navLink('compare', 'Strategies'), navLink('requests', 'Requests')),
   h('div', { class: 'spacer' }),
   dbPill,
   themeButton,
@@ -101,7 +102,7 @@ function show(route: Route): void {
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  document.title = route.view === 'compare' ? 'Strategies · relscope' : 'Schema · relscope';
+  document.title = route.view === 'compare' ? 'Strategies · relscope' : route.view === 'requests' ? 'Requests · relscope' : 'Schema · relscope';
   if (current && current.view === route.view) {
     current.instance.update(route);
     return;
@@ -110,7 +111,7 @@ function show(route: Route): void {
   const container = h('div', { class: 'view-inner' });
   mount(viewHost, container);
   try {
-    const instance = route.view === 'compare' ? compareView(container) : diagramView(container);
+    const instance = route.view === 'compare' ? compareView(container) : route.view === 'requests' ? requestsView(container) : diagramView(container);
     current = { view: route.view, instance };
     instance.update(route);
   } catch (error) {

@@ -4,7 +4,7 @@
  * the same view; back and forward move between views and focus changes.
  */
 
-export type View = 'diagram' | 'compare';
+export type View = 'diagram' | 'compare' | 'requests';
 
 export interface Route {
   view: View;
@@ -13,7 +13,7 @@ export interface Route {
 
 export function currentRoute(): Route {
   const path = location.pathname.replace(/\/+$/, '');
-  const view: View = path.endsWith('/compare') ? 'compare' : 'diagram';
+  const view: View = path.endsWith('/compare') ? 'compare' : path.endsWith('/requests') ? 'requests' : 'diagram';
   return { view, params: new URLSearchParams(location.search) };
 }
 

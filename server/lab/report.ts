@@ -10,6 +10,7 @@ import { planNodes } from './plan.ts';
 import type { PathNode } from './request.ts';
 import { fingerprint } from './sql.ts';
 import { levels } from './request.ts';
+import { nPlusOneMessage } from './wording.ts';
 import type {
   AdviceItem, CapturedStatementInfo, EntityDuplication, ExplainResult, GraphDifference, PlanNodeSummary, RelationCost,
   StatementGroup, StrategyName, StrategyResult, TimeStats, Verdict,
@@ -366,7 +367,7 @@ export function buildAdvice({ results, tree, rootEntity, foreignKeys, difference
         strategy: r.strategy,
         ...(g.path ? { path: g.path } : {}),
         statementCount: g.count,
-        message: `N+1 under ${r.strategy}: ${where} sent ${g.count.toLocaleString('en-US')} statements of the same shape, one per parent (${g.id}, ${fmtMs(g.totalMs)} in total)${better ? `; ${better.strategy} loads the whole graph in ${plural(better.roundTrips, 'statement')}` : ''}.`,
+        message: nPlusOneMessage(`under ${r.strategy}`, where, g.count, `${g.id}, ${fmtMs(g.totalMs)} in total`, better ? `${better.strategy} loads the whole graph in ${plural(better.roundTrips, 'statement')}` : undefined),
       });
     }
   }

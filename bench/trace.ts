@@ -1,0 +1,154 @@
+/**
+ * relscope/trace's overhead on request latency (issue 13): examples/blog twice, in two child
+ * processes on the same database, one with the tracer attached (sending to a relscope server
+ * in this process) and one without; requests alternate between them one at a time (the order
+ * flips every round), and every pair of answers must be byte-identical.
+ *
+ * Run: npm run bench:trace [-- --rounds 300 --warmup 50]
+ * Database: a database of its own on the server at $DATABASE_URL (default 127.0.0.1:5432),
+ * relscope_bench_trace, seeded with the demo model at scale 0.2 and dropped afterwards.
+ * Writes bench/results/trace.md (and prints it).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { serve, type ServerType } from '@hono/node-server';
+import { createContext, prepareDemo } from '../server/context.ts';
+import { createApp } from '../server/api.ts';
+import { requestStore } from '../server/routes/requests.ts';
+import { startBlog, stopChild } from '../test/helpers/blog.ts';
+import { initOrm } from '../server/orm.ts';
+import { User } from '../entities/index.ts';
+import { attach } from '../trace/index.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '300' }, warmup: { type: 'string', default: '50' }, out: { type: 'string', default: 'bench/results/trace.md' } } });
+const rounds = Number(values.rounds);
+const warmup = Number(values.warmup);
+const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const dbName = 'relscope_bench_trace';
+const endpoints = ['/feed?limit=10', '/feed/fixed?limit=10', '/posts/1', '/users/2'];
+
+function pctl(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function timedGet(url: string): Promise<{ ms: number; body: string }> {
+  const started = performance.now();
+  const response = await fetch(url);
+  const body = await response.text();
+  return { ms: performance.now() - started, body };
+}
+
+const admin = new pg.Client(serverUrl);
+await admin.connect();
+await admin.query(`drop database if exists ${dbName} with (force)`);
+await admin.query(`create database ${dbName}`);
+await admin.end();
+const dbUrl = new URL(serverUrl);
+dbUrl.pathname = `/${dbName}`;
+
+const ctx = await createContext({ dbUrl: dbUrl.toString() });
+let server: ServerType | undefined;
+const children: Awaited<ReturnType<typeof startBlog>>[] = [];
+try {
+  await prepareDemo(ctx, { reset: true, scale: 0.2 });
+  const app = createApp(ctx);
+  server = await new Promise<ServerType>((ready) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready(s));
+  });
+  const relscopeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const common = { DATABASE_URL: dbUrl.toString(), POOL_MAX: '4' };
+  const traced = await startBlog({ ...common, RELSCOPE_URL: relscopeUrl });
+  children.push(traced);
+  const plain = await startBlog({ ...common, RELSCOPE_TRACE: '0' });
+  children.push(plain);
+
+  const loadBefore = os.loadavg();
+  const rows: string[] = [];
+  let mismatches = 0;
+  for (const endpoint of endpoints) {
+    for (let i = 0; i < warmup; i++) {
+      await timedGet(traced.url + endpoint);
+      await timedGet(plain.url + endpoint);
+    }
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const order = i % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+      const bodies: Record<string, string> = {};
+      for (const which of order) {
+        const r = await timedGet((which === 'on' ? traced.url : plain.url) + endpoint);
+        (which === 'on' ? on : off).push(r.ms);
+        bodies[which] = r.body;
+      }
+      if (bodies.on !== bodies.off) mismatches++;
+    }
+    const p50on = pctl(on, 50);
+    const p50off = pctl(off, 50);
+    rows.push(`| \`${endpoint}\` | ${rounds} + ${rounds} | ${p50off.toFixed(2)} ms | ${p50on.toFixed(2)} ms | ${(((p50on / p50off) - 1) * 100).toFixed(1)}% | ${pctl(off, 90).toFixed(2)} / ${pctl(on, 90).toFixed(2)} ms |`);
+    process.stderr.write(`${endpoint}: p50 off ${p50off.toFixed(2)} ms, on ${p50on.toFixed(2)} ms\n`);
+  }
+  // In-process: the tracer's CPU cost on the real /feed load (11 statements), alternating a
+  // traced scope and the same load with the tracer detached; process CPU time (user + system),
+  // which a loaded machine inflates far less than wall time.
+  const orm = await initOrm(ctx.target);
+  const feed = async () => {
+    const em = orm.em.fork();
+    const users = await em.find(User, {}, { orderBy: { id: 'asc' }, limit: 10 });
+    for (const user of users) await user.posts.load({ orderBy: { id: 'asc' } });
+  };
+  const cpuOf = async (work: () => Promise<unknown>) => {
+    const c = process.cpuUsage();
+    await work();
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1000;
+  };
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
+  const cpuFinish: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const tracer = attach(orm, { send: false, keep: 1 });
+    cpuOn.push(await cpuOf(() => tracer.scope(`r${i}`, feed)));
+    cpuFinish.push(await cpuOf(async () => tracer.scopes()));
+    tracer.detach();
+    cpuOff.push(await cpuOf(feed));
+  }
+  await orm.close();
+  const on50 = pctl(cpuOn, 50);
+  const off50 = pctl(cpuOff, 50);
+  const fin50 = pctl(cpuFinish, 50);
+  const inProcess = `In-process, the /feed load (11 statements) ${rounds} times each way, alternating: median CPU time per load ${off50.toFixed(2)} ms without the tracer, ${on50.toFixed(2)} ms with its hooks (${(((on50 / off50) - 1) * 100).toFixed(1)}%, ${(((on50 - off50) / 11) * 1000).toFixed(0)} µs per statement), plus ${fin50.toFixed(2)} ms to finish the scope (stacks, relations, findings), which runs after the request, off its path (${((fin50 / off50) * 100).toFixed(1)}% more CPU in all).`;
+  process.stderr.write(`${inProcess}\n`);
+  const loadAfter = os.loadavg();
+  const store = requestStore(ctx).state();
+  const report = [
+    `## relscope/trace overhead (bench/trace.ts, ${new Date().toISOString().slice(0, 10)})`,
+    '',
+    `examples/blog with the tracer attached (sending to relscope serve) against the same app without it, PostgreSQL ${(await ctx.withClient(async (c) => (await c.query('show server_version')).rows[0].server_version as string)).split(' ')[0]} on 127.0.0.1, demo data at scale 0.2; requests alternate one at a time, the order flipping every round; ${warmup} warm-up requests per app and endpoint first. Client-side latency (fetch to last byte), ms.`,
+    '',
+    '| endpoint | runs (off + on) | p50 without | p50 with tracer | p50 change | p90 without / with |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    inProcess,
+    '',
+    `Answers byte-identical in ${endpoints.length * rounds - mismatches} of ${endpoints.length * rounds} pairs. relscope serve received ${store.requests.length} requests (it keeps the newest 500), dropped ${store.dropped.byTracers + store.dropped.byServer}.`,
+    `Load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after: ${loadAfter.map((l) => l.toFixed(2)).join(' / ')} (${os.cpus().length} cores, shared with other work).`,
+    '',
+  ].join('\n');
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(values.out, report);
+  console.log(report);
+  if (mismatches) process.exitCode = 1;
+} finally {
+  for (const c of children) await stopChild(c.child);
+  if (server) await new Promise<void>((done) => server!.close(() => done()));
+  await ctx.close();
+  const drop = new pg.Client(serverUrl);
+  await drop.connect();
+  await drop.query(`drop database if exists ${dbName} with (force)`);
+  await drop.end();
+}
