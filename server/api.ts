@@ -8,6 +8,7 @@ import { UserError, errorMessage, isConnectionError } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { schemaRoutes } from './routes/schema.ts';
 import { labRoutes } from './routes/lab.ts';
+import { cascadeRoutes } from './routes/cascade.ts';
 import { localOnly } from './security.ts';
 
 /**
@@ -19,6 +20,7 @@ export function createApi(ctx: AppContext): Hono {
   api.route('/', healthRoutes(ctx));
   api.route('/', schemaRoutes(ctx));
   api.route('/', labRoutes(ctx));
+  api.route('/', cascadeRoutes(ctx));
   api.notFound((c) => c.json({ error: `No API endpoint ${c.req.method} ${c.req.path}.` }, 404));
   api.onError((error, c) => {
     if (error instanceof UserError) return c.json({ error: error.message }, error.status as ContentfulStatusCode);

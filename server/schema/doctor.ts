@@ -88,7 +88,7 @@ export function deleteSides(child: EntityDeclaration, prop: PropertyDeclaration,
   } else if (orm !== 'remove' && db === 'cascade' && !(child.associationEntity && prop.primary)) {
     sides.kind = 'db-cascades-orm-unaware';
     sides.disagreement = inverse
-      ? `the database deletes these but ${inverse.name} declares no remove cascade: the ORM does not know they go`
+      ? `the database deletes these but ${prop.target}.${inverse.name} declares no remove cascade: the ORM does not know they go`
       : 'the database deletes these but the ORM declares no inverse side that would say so';
   }
   return sides;
