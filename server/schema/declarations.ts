@@ -46,7 +46,7 @@ export function entityDeclarations(orm: MikroORM, defaultSchema: string): Entity
       .filter((p) => relationKinds.has(p.kind) && p.targetMeta && !p.targetMeta.embeddable)
       .map((p) => {
         const kind = p.kind as PropertyDeclaration['kind'];
-        const owner = kind === 'm:1' || (kind === '1:1' && !!p.owner) || (kind === 'm:n' && !!p.owner);
+        const owner = kind === 'm:1' || (kind === '1:1' && !!p.owner) || (kind === 'm:n' && (!!p.owner || !p.mappedBy));
         const pivotMeta = kind === 'm:n' && p.pivotEntity ? orm.getMetadata().find(p.pivotEntity) : undefined;
         const columns = owner ? [...(kind === 'm:n' ? (p.joinColumns ?? []) : (p.fieldNames ?? p.joinColumns ?? []))] : [];
         return {

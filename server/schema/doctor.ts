@@ -94,6 +94,9 @@ export function deleteSides(child: EntityDeclaration, prop: PropertyDeclaration,
   return sides;
 }
 
+/** "a Book", "an Attachment". */
+const a = (word: string) => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+
 interface Ctx {
   orm: SchemaModel;
   db: SchemaModel | null;
@@ -152,7 +155,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
           code: 'missing-inverse',
           ...(p.columns.length === 1 && p.kind !== 'm:n' ? { column: p.columns[0] } : {}),
           message: `${where} has no inverse side: ${p.target} declares no property for it, so ${p.target} cannot navigate, populate or cascade to its ${e.name} rows (one-sided can be intended).`,
-          why: `Every other check on cascades reads the inverse side: it is where Cascade.REMOVE and orphanRemoval live, and where populate and em.find with a relation filter start. Without it, deleting a ${p.target} leaves the ORM no way to say what happens to its ${e.name} rows (only the database's ON DELETE decides), and queries from ${p.target} must go through ${e.name} by hand. This is SQLAlchemy's missing back_populates; it is info because a one-way relation is sometimes what you want.`,
+          why: `Every other check on cascades reads the inverse side: it is where Cascade.REMOVE and orphanRemoval live, and where populate and em.find with a relation filter start. Without it, deleting ${a(p.target)} leaves the ORM no way to say what happens to its ${e.name} rows (only the database's ON DELETE decides), and queries from ${p.target} must go through ${e.name} by hand. This is SQLAlchemy's missing back_populates; it is info because a one-way relation is sometimes what you want.`,
           fix: `${code(target, inverse)}${ownerFix}`,
         });
       }
@@ -167,7 +170,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
         if (sides.kind === 'set-null-not-null') {
           push(e, p.name, {
             severity: 'error', code: 'cascade-mismatch', ...column,
-            message: `${where}: ON DELETE SET NULL on NOT NULL ${p.columns.join(', ')}: deleting a ${p.target} that has ${e.name} rows fails with a not-null violation.`,
+            message: `${where}: ON DELETE SET NULL on NOT NULL ${p.columns.join(', ')}: deleting ${a(p.target)} that has ${e.name} rows fails with a not-null violation.`,
             why: 'SET NULL can only null a column that accepts NULL. Postgres runs the action inside the parent\'s DELETE, hits the NOT NULL constraint and aborts the whole statement, so no referenced row can ever be deleted while it has children. Decide which one is meant: children that outlive their parent (a nullable FK) or children that go with it (CASCADE).',
             fix: `${code(e, { ...p, nullable: true, deleteRule: 'set null' })}\n// or, when ${e.name} rows go with their ${p.target}:\n${code(e, { ...p, deleteRule: 'cascade' })}`,
           });
@@ -187,7 +190,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
             message: inverse
               ? `${p.target}.${inverse.name} cascades only ${inverse.cascade.join(', ') || 'nothing'} in the ORM while the database deletes ${e.name} rows with their ${p.target} (ON DELETE CASCADE on ${e.table}(${p.columns.join(', ')})): who deletes them is never said.`
               : `The database deletes ${e.name} rows with their ${p.target} (ON DELETE CASCADE on ${e.table}(${p.columns.join(', ')})) but ${p.target} declares no inverse side, so the ORM cannot know.`,
-            why: `Deleting a ${p.target} through the ORM removes only the ${p.target}; Postgres then deletes its ${e.name} rows behind the ORM's back. Loaded ${e.name} entities stay managed in the identity map${inverse ? ` and in ${inverse.name}` : ''} after their rows are gone (a later flush of one of them updates nothing or fails), and a reader of the entities sees no cascade at all. SQLAlchemy calls the database-side choice passive_deletes and asks for it to be said; here say it with Cascade.REMOVE (the ORM removes loaded children, the database the rest), or keep the children with ON DELETE RESTRICT / SET NULL.`,
+            why: `Deleting ${a(p.target)} through the ORM removes only the ${p.target}; Postgres then deletes its ${e.name} rows behind the ORM's back. Loaded ${e.name} entities stay managed in the identity map${inverse ? ` and in ${inverse.name}` : ''} after their rows are gone (a later flush of one of them updates nothing or fails), and a reader of the entities sees no cascade at all. SQLAlchemy calls the database-side choice passive_deletes and asks for it to be said; here say it with Cascade.REMOVE (the ORM removes loaded children, the database the rest), or keep the children with ON DELETE RESTRICT / SET NULL.`,
             fix: `${fixInverse}\n// or, when ${e.name} rows must outlive their ${p.target}:\n${code(e, { ...p, deleteRule: p.nullable ? 'set null' : 'restrict' })}`,
           });
         }
@@ -201,11 +204,11 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
             push(e, p.name, {
               severity: 'warning', code: 'nullable-required', ...column,
               message: p.nullable
-                ? `${where} is optional in the ORM (nullable) but ${e.table}(${p.columns.join(', ')}) is NOT NULL in the database: persisting a ${e.name} without a ${p.target} fails.`
-                : `${where} is required in the ORM but ${e.table}(${p.columns.join(', ')}) accepts NULL in the database: rows without a ${p.target} load as null where the type promises one.`,
+                ? `${where} is optional in the ORM (nullable) but ${e.table}(${p.columns.join(', ')}) is NOT NULL in the database: persisting ${a(e.name)} without ${a(p.target)} fails.`
+                : `${where} is required in the ORM but ${e.table}(${p.columns.join(', ')}) accepts NULL in the database: rows without ${a(p.target)} load as null where the type promises one.`,
               why: p.nullable
-                ? `The ORM lets code create and flush a ${e.name} with ${p.name} unset and types it as optional, but the database rejects the INSERT with a not-null violation at flush time, far from the code that forgot it. Either the relation is required (drop .nullable()) or the column should accept NULL (a migration).`
-                : `The entity type says every ${e.name} has a ${p.target}, but the database accepts rows without one (written by SQL, another service, an old migration). Such a row hydrates with ${p.name} null and fails where code trusts the type; joined and select-in loading also differ in how they handle it. Add NOT NULL in a migration, or declare the relation nullable.`,
+                ? `The ORM lets code create and flush ${a(e.name)} with ${p.name} unset and types it as optional, but the database rejects the INSERT with a not-null violation at flush time, far from the code that forgot it. Either the relation is required (drop .nullable()) or the column should accept NULL (a migration).`
+                : `The entity type says every ${e.name} has ${a(p.target)}, but the database accepts rows without one (written by SQL, another service, an old migration). Such a row hydrates with ${p.name} null and fails where code trusts the type; joined and select-in loading also differ in how they handle it. Add NOT NULL in a migration, or declare the relation nullable.`,
               fix: p.nullable
                 ? `${code(e, { ...p, nullable: false, deleteRule: p.deleteRule === 'set null' ? 'cascade' : p.deleteRule })}\n// or keep it optional and let the column accept NULL:\n// ALTER TABLE ${e.table} ALTER COLUMN ${p.columns.join(', ')} DROP NOT NULL;`
                 : `${code(e, { ...p, nullable: true })}\n// or keep it required and enforce it (after fixing NULL rows):\n// ALTER TABLE ${e.table} ALTER COLUMN ${p.columns.join(', ')} SET NOT NULL;`,
@@ -244,8 +247,8 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
           const other = target.relations.filter((r) => r.owner && r !== owning && r.target !== p.target && r.target !== target.name)
             .map((r) => ({ r, inv: inverseOf(target, r, c.entities.get(r.target)) }))
             .find(({ inv }) => inv?.orphanRemoval && e.name !== target.name);
-          if (owning && owning.nullable && p.target !== e.name) reason = `${target.name}.${owning.name} is nullable, so a ${p.target} is declared able to exist without a ${e.name}, yet removing it from ${p.name} deletes it`;
-          else if (other) reason = `${other.r.target}.${other.inv!.name} also removes ${p.target} rows as orphans: a ${p.target} taken out of either owner is deleted from both`;
+          if (owning && owning.nullable && p.target !== e.name) reason = `${target.name}.${owning.name} is nullable, so ${a(p.target)} is declared able to exist without ${a(e.name)}, yet removing it from ${p.name} deletes it`;
+          else if (other) reason = `${other.r.target}.${other.inv!.name} also removes ${p.target} rows as orphans: ${a(p.target)} taken out of either owner is deleted from both`;
         }
         if (reason) {
           push(e, p.name, {
@@ -316,7 +319,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
         severity: 'warning', code: 'two-owners', table: target.table ?? e.table!, entity: target.name, property: back.name,
         message: `${e.name}.${p.name} and ${target.name}.${back.name} both own a ${p.kind} between ${e.name} and ${p.target}: ${p.kind === '1:1' ? 'two FK columns' : `two pivot tables (${p.pivotTable}, ${back.pivotTable})`} that can disagree.`,
         why: p.kind === '1:1'
-          ? `A one-to-one needs one FK. With one on each table, "a ${e.name}'s ${p.target}" and "a ${p.target}'s ${e.name}" are stored twice, set separately, and drift apart (A points to B, B to C). Make one side the owner and the other its inverse (mappedBy).`
+          ? `A one-to-one needs one FK. With one on each table, "${a(e.name)}'s ${p.target}" and "${a(p.target)}'s ${e.name}" are stored twice, set separately, and drift apart (A points to B, B to C). Make one side the owner and the other its inverse (mappedBy).`
           : `Each owning m:n writes its own pivot table, so a link added on one side is invisible from the other. Make one side the owner and the other its inverse (mappedBy).`,
         fix: `${inEntity(target.name, propertyCode(target.style, { name: back.name, kind: p.kind, target: e.name, mappedBy: p.name, nullable: p.kind === '1:1' }))}\n${inEntity(e.name, propertyCode(e.style, { ...p, inversedBy: back.name }))}`,
       });
