@@ -43,7 +43,8 @@ export function entityDeclarations(orm: MikroORM, defaultSchema: string): Entity
   const out: EntityDeclaration[] = all.map((meta) => {
     const pks = meta.primaryKeys.map((k) => meta.properties[k as keyof typeof meta.properties] as EntityProperty | undefined).filter((p): p is EntityProperty => !!p);
     const relations: PropertyDeclaration[] = (meta.relations as EntityProperty[])
-      .filter((p) => relationKinds.has(p.kind) && p.targetMeta && !p.targetMeta.embeddable)
+      // MikroORM adds a hidden `<Owner>_<prop>__inverse` side to every unidirectional m:n.
+      .filter((p) => relationKinds.has(p.kind) && p.targetMeta && !p.targetMeta.embeddable && !p.name.endsWith('__inverse'))
       .map((p) => {
         const kind = p.kind as PropertyDeclaration['kind'];
         const owner = kind === 'm:1' || (kind === '1:1' && !!p.owner) || (kind === 'm:n' && (!!p.owner || !p.mappedBy));
@@ -55,7 +56,7 @@ export function entityDeclarations(orm: MikroORM, defaultSchema: string): Entity
           target: p.targetMeta!.className,
           owner,
           mappedBy: p.mappedBy || null,
-          inversedBy: p.inversedBy || null,
+          inversedBy: p.inversedBy && !p.inversedBy.endsWith('__inverse') ? p.inversedBy : null,
           cascade: [...new Set((p.cascade ?? []).map(String))].sort(),
           orphanRemoval: !!p.orphanRemoval,
           eager: !!p.eager,
