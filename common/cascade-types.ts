@@ -52,7 +52,7 @@ export interface CascadeReport {
   key: Record<string, string>;
   root: CascadeNode;
   totals: CascadeTotal[];
-  /** A plain DELETE would fail: rows that reference deleted rows through RESTRICT / NO ACTION FKs. */
+  /** A plain DELETE would fail: rows that reference deleted rows through RESTRICT / NO ACTION FKs, or SET NULL ones on NOT NULL columns. */
   blocked: { table: string; columns: string[]; references: string; rows: number; rule: ReferentialAction }[];
   disagreements: number;
   /** How the numbers were obtained. */
@@ -83,7 +83,7 @@ export function formatCascadeText(report: CascadeReport): string {
   for (const t of report.totals) out.push(`  ${t.table.padEnd(32)} ${String(t.deleted).padStart(8)} deleted${t.nulled ? `, ${t.nulled} set to null` : ''}`);
   if (report.blocked.length) {
     out.push('', 'A plain DELETE would fail:');
-    for (const b of report.blocked) out.push(`  ${b.rows} row(s) of ${b.table}(${b.columns.join(', ')}) reference it (ON DELETE ${b.rule.toUpperCase()})`);
+    for (const b of report.blocked) out.push(`  ${b.rows} row(s) of ${b.table}(${b.columns.join(', ')}) reference it (ON DELETE ${b.rule.toUpperCase()}${b.rule === 'set null' ? ' on a NOT NULL column' : ''})`);
   }
   out.push('', `${report.disagreements} point${report.disagreements === 1 ? '' : 's'} where the ORM and the database disagree.`);
   for (const n of report.notCounted) out.push(`Not counted: ${n}`);

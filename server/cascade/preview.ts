@@ -41,14 +41,12 @@ interface Edge {
 const ctidCol = '__relscope_ctid';
 
 /** Parses the id: a single value, a JSON object or array, or `a=1,b=2`, against the table's primary key. */
-export function parseKey(raw: unknown, table: Table, entity: string, field: string): Record<string, string> {
+export function parseKey(raw: unknown, table: Table, entity: string, field: string, properties: Map<string, string> = new Map()): Record<string, string> {
   const pk = table.primaryKey?.columns ?? [];
   if (!pk.length) throw new UserError(`${entity} (${table.id}) has no primary key in the database, so one row cannot be named.`);
   const byProperty = new Map<string, string>();
-  for (const c of table.columns) if (pk.includes(c.name)) {
-    byProperty.set(c.name, c.name);
-    if (c.property) byProperty.set(c.property, c.name);
-  }
+  for (const c of table.columns) if (pk.includes(c.name)) byProperty.set(c.name, c.name);
+  for (const [property, column] of properties) if (pk.includes(column)) byProperty.set(property, column);
   const example = pk.length === 1 ? '42' : `'${JSON.stringify(Object.fromEntries(pk.map((c, i) => [c, i + 1])))}' or ${pk.map((c, i) => `${c}=${i + 1}`).join(',')}`;
   const fail = (why: string): never => { throw new UserError(`${field} ${why}; ${entity}'s primary key is (${pk.join(', ')}), e.g. ${example}.`); };
   let values: unknown = raw;
@@ -93,8 +91,9 @@ export function parseKey(raw: unknown, table: Table, entity: string, field: stri
   for (const c of pk) {
     const type = table.columns.find((x) => x.name === c)?.type ?? '';
     const v = key[c]!;
-    if (/^(smallint|integer|bigint)$/.test(type) && !/^-?\d{1,19}$/.test(v)) fail(`${c} must be an integer (${type}), got ${JSON.stringify(v)}`);
-    if (type === 'uuid' && !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v)) fail(`${c} must be a uuid, got ${JSON.stringify(v)}`);
+    const which = pk.length > 1 ? `(${c}) ` : '';
+    if (/^(smallint|integer|bigint)$/.test(type) && !/^-?\d{1,19}$/.test(v)) fail(`${which}must be an integer (${type}), got ${JSON.stringify(v)}`);
+    if (type === 'uuid' && !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v)) fail(`${which}must be a uuid, got ${JSON.stringify(v)}`);
   }
   return key;
 }
@@ -121,7 +120,8 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
   const tables = new Map(db.tables.map((t) => [t.id, t]));
   const root = tables.get(entity.table!);
   if (!root) throw new UserError(`${names.entity}: ${entity.name}'s table ${entity.table} is not in the database.`);
-  const key = parseKey(input.id, root, entity.name, names.id);
+  const properties = new Map((orm.tables.find((t) => t.id === root.id)?.columns ?? []).filter((c) => c.property).map((c) => [c.property!, c.name]));
+  const key = parseKey(input.id, root, entity.name, names.id, properties);
 
   // Every FK, by the table it references.
   const incoming = new Map<string, Edge[]>();
@@ -212,18 +212,21 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
       const o = ormSide(edge);
       const ormAction = o.sides?.orm ?? null;
       if (rows === 0 && !(o.sides?.disagreement)) continue;
+      const notNull = edge.fk.columns.some((c) => edge.child.columns.find((x) => x.name === c)?.nullable === false);
       const action = rule === 'cascade' ? 'delete' : rule === 'set null' ? 'set null' : rule === 'set default' ? 'set default' : 'blocks';
-      if (action === 'set null' || action === 'set default') {
+      if ((action === 'set null' || action === 'set default') && !(action === 'set null' && notNull)) {
         const total = totals.find((t) => t.table === edge.child.id);
         if (total) total.nulled += rows;
         else totals.push({ table: edge.child.id, entity: byTable.get(edge.child.id)?.name ?? null, deleted: 0, nulled: rows });
       }
       if (action === 'blocks' && rows > 0) blocked.push({ table: edge.child.id, columns: edge.fk.columns, references: table, rows, rule });
+      // SET NULL on a NOT NULL column: Postgres aborts the DELETE instead of nulling.
+      if (action === 'set null' && notNull && rows > 0) blocked.push({ table: edge.child.id, columns: edge.fk.columns, references: table, rows, rule });
       const dbActs = rule === 'cascade' || rule === 'set null' || rule === 'set default';
       const ormActs = ormAction === 'remove' || ormAction === 'set null';
       const by: CascadeActor = dbActs && ormActs ? 'both' : dbActs ? 'database' : ormActs ? 'orm' : 'nobody';
-      // A plain pivot table (no entity): MikroORM leaves its rows to the database by design.
-      const disagreement = rows > 0 || rule !== 'cascade' ? (o.sides?.disagreement ?? null) : null;
+      // A plain pivot table (no entity) has no ORM side: MikroORM leaves its rows to the database.
+      const disagreement = o.sides?.disagreement ?? null;
       if (disagreement) disagreements++;
       const node: CascadeNode = {
         table: edge.child.id,
