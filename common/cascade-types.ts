@@ -79,7 +79,7 @@ function nodeLines(node: CascadeNode, depth: number, out: string[], markdown: bo
 export function formatCascadeText(report: CascadeReport): string {
   const out: string[] = [`Deleting ${report.entity} ${Object.entries(report.key).map(([k, v]) => `${k}=${v}`).join(', ')} (${report.table}) would:`, ''];
   nodeLines(report.root, 0, out, false);
-  out.push('', 'Totals (a DELETE under the database\'s rules):');
+  out.push('', report.blocked.length ? 'Totals (what a DELETE would reach, were it not refused; see below):' : 'Totals (a DELETE under the database\'s rules):');
   for (const t of report.totals) out.push(`  ${t.table.padEnd(32)} ${String(t.deleted).padStart(8)} deleted${t.nulled ? `, ${t.nulled} set to null` : ''}`);
   if (report.blocked.length) {
     out.push('', 'A plain DELETE would fail:');
@@ -94,7 +94,7 @@ export function formatCascadeText(report: CascadeReport): string {
 export function formatCascadeMarkdown(report: CascadeReport): string {
   const out: string[] = [`### Deleting ${report.entity} ${Object.entries(report.key).map(([k, v]) => `${k}=${v}`).join(', ')}`, ''];
   nodeLines(report.root, 0, out, true);
-  out.push('', '| table | deleted | set null |', '|---|---:|---:|');
+  out.push('', report.blocked.length ? 'What a DELETE would reach, were it not refused (below):' : 'What a DELETE removes under the database\'s rules:', '', '| table | deleted | set null |', '|---|---:|---:|');
   for (const t of report.totals) out.push(`| \`${t.table}\` | ${t.deleted} | ${t.nulled} |`);
   if (report.blocked.length) {
     out.push('', '**A plain DELETE would fail:**');

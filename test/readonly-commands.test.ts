@@ -204,7 +204,7 @@ describe.each(targets)('read-only: $label', ({ make }) => {
     // The whole fingerprint, compared part by part for a readable diff.
     for (const key of Object.keys(before)) expect(after[key], `${key} changed on ${t.name} after: ${ran.join('; ')}`).toEqual(before[key]);
     expect(Object.keys(after)).toEqual(Object.keys(before));
-  }, 300_000); // ~25 s on an idle machine; a dozen child processes slow down a lot on a busy one
+  }, 600_000); // ~30 s on an idle machine; a dozen child processes slow down a lot on a busy one (load 20 on 2 cores: 4-5 min)
 });
 
 describe('the fingerprint', () => {
