@@ -29,7 +29,7 @@ if (!url) {
   embedded = new EmbeddedPostgres(join(dir, 'pgdata'));
   url = (await embedded.start()).url;
 }
-const ctx = await createContext({ target: { kind: embedded ? 'embedded' : 'external', url, display: 'screenshot', close: async () => {} } });
+const ctx = await createContext({ target: { kind: embedded ? 'embedded' : 'external', url, display: embedded ? 'embedded PGlite' : 'local PostgreSQL', label: embedded ? 'embedded PGlite' : '127.0.0.1:5432/relscope', close: async () => {} } });
 let server: ServerType | null = null;
 const browser = await chromium.launch({ executablePath: requireChromium(), args: chromiumArgs, headless: true });
 try {
@@ -39,7 +39,7 @@ try {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready(s));
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1180 }, colorScheme: 'light', deviceScaleFactor: 1 });
   await page.goto(`${base}/diagram?table=public.users`);
   await page.waitForSelector('.view-inner[data-state="ready"], .view-inner[data-state="error"]', { timeout: 120_000, state: 'attached' });
   if ((await page.getAttribute('.view-inner', 'data-state')) !== 'ready') throw new Error(`the page shows an error: ${await page.textContent('.view-inner')}`);
@@ -47,7 +47,7 @@ try {
   await page.click('[data-testid="cascade-run"]');
   await page.waitForSelector('[data-testid="cascade-report"]', { timeout: 60_000 });
   await page.locator('[data-testid="cascade-section"]').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-  await page.mouse.move(5, 890);
+  await page.mouse.move(5, 1170);
   await page.waitForTimeout(300);
   mkdirSync(dirname(out), { recursive: true });
   await page.screenshot({ path: out });
