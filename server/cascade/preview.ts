@@ -183,7 +183,15 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
     edgeCounts.push({ edge, index: counts.length - 1 });
   }
   const sql = `with recursive ${ctes.join(',\n')}\nselect ${counts.map((c, i) => `${c} as c${i}`).join(',\n')}`;
-  const row = await readOnlyQuery(ctx, sql, params, cascadeTimeoutMs);
+  let row: Record<string, string>;
+  try {
+    row = await readOnlyQuery(ctx, sql, params, cascadeTimeoutMs);
+  } catch (error) {
+    // A key value the column's type refuses (class 22, data exception): the id's fault, not ours.
+    const e = error as { code?: string; message?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('22')) throw new UserError(`${names.id} is not a valid ${entity.name} key: ${e.message}.`);
+    throw error;
+  }
   const n = (i: number) => Number(row[`c${i}`] ?? 0);
   if (n(0) === 0) throw new UserError(`No ${entity.name} with ${Object.entries(key).map(([k, v]) => `${k} = ${v}`).join(' and ')} in ${root.id}.`, { status: 404, exitCode: 1 });
 
