@@ -14,6 +14,7 @@ import { ormModel, dbModel } from '../server/schema/load.ts';
 import { lint } from '../server/schema/lint.ts';
 import { doctor, doctorRules } from '../server/schema/doctor.ts';
 import { propertyCode } from '../server/schema/entity-code.ts';
+import { modelFromEntities } from '../server/schema/from-orm.ts';
 import type { Finding } from '../common/findings.ts';
 
 const doctorCodes = new Set(doctorRules.map((r) => r.code));
@@ -116,5 +117,18 @@ describe('fix code in each entity style', () => {
     expect(propertyCode('decorators', prop)).toBe('@OneToMany(() => Comment, (e) => e.user, { cascade: [Cascade.PERSIST, Cascade.REMOVE], orphanRemoval: true })\ncomments = new Collection<Comment>(this);');
     expect(propertyCode('EntitySchema', prop)).toBe("comments: { kind: '1:m', entity: () => Comment, mappedBy: 'user', cascade: [Cascade.PERSIST, Cascade.REMOVE], orphanRemoval: true },");
     expect(propertyCode('defineEntity', { name: 'author', kind: 'm:1', target: 'User', fieldName: 'user_id', deleteRule: 'cascade' })).toBe("author: () => p.manyToOne(User).fieldName('user_id').deleteRule('cascade'),");
+  });
+});
+
+describe('entity style detection', () => {
+  it('reads EntitySchema objects as EntitySchema and writes their fixes that way; defineEntity schemas as defineEntity', async () => {
+    const jsFile = './fixtures/schema-js/entities/index.js'; // plain JS without types: imported by a variable path
+    const js = (await import(/* @vite-ignore */ jsFile)) as Record<string, unknown>;
+    const schemaModel = await modelFromEntities(['WarehouseSchema', 'WarehouseManagerSchema', 'BinSchema', 'StockItemSchema'].map((k) => js[k]) as Parameters<typeof modelFromEntities>[0]);
+    expect(new Set(schemaModel.entities!.map((e) => e.style))).toEqual(new Set(['EntitySchema']));
+    const oneSided = doctor(schemaModel, null).find((f) => f.code === 'missing-inverse' && f.entity === 'StockItem')!;
+    expect(oneSided.fix).toMatch(/stockItems: \{ kind: '1:m', entity: \(\) => StockItem, mappedBy: 'bin' \},/);
+    const { entities } = await import('./fixtures/doctor-define/entities.ts');
+    expect(new Set((await modelFromEntities(entities)).entities!.map((e) => e.style))).toEqual(new Set(['defineEntity']));
   });
 });

@@ -82,5 +82,8 @@ export function entityDeclarations(orm: MikroORM, defaultSchema: string): Entity
       relations,
     };
   });
+  // A defineEntity schema can land in EntitySchema.REGISTRY too (a TPT parent its children
+  // extend gets a class set): when any schema of the project reads as defineEntity, they all are.
+  if (out.some((e) => e.style === 'defineEntity')) for (const e of out) if (e.style === 'EntitySchema') e.style = 'defineEntity';
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
