@@ -13,6 +13,13 @@ export interface Finding {
   column?: string;
   /** One sentence naming the cause and, where there is one, the fix. */
   message: string;
+  /** The ORM entity and property the finding is about (relationship checks). */
+  entity?: string;
+  property?: string;
+  /** The fix as code in the project's own entity style (defineEntity, decorators, EntitySchema). */
+  fix?: string;
+  /** One paragraph: why it matters. */
+  why?: string;
 }
 
 export const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -39,6 +39,59 @@ export interface SchemaModel {
   tables: Table[];
   enums: EnumType[];
   relations: Relation[];
+  /**
+   * The ORM's relation properties as declared, per entity (orm only; absent for db). What the
+   * relationship checks (server/schema/doctor.ts) and the cascade preview read.
+   */
+  entities?: EntityDeclaration[];
+}
+
+/** How an entity is written in its source, so that a fix is shown in the project's own style. */
+export type EntityStyle = 'defineEntity' | 'decorators' | 'EntitySchema';
+
+export interface EntityDeclaration {
+  /** Entity class name. */
+  name: string;
+  /** Table id ("public.posts"), or null for an entity without a table (virtual, embeddable). */
+  table: string | null;
+  style: EntityStyle;
+  primaryKeys: string[];
+  /** Every primary key property is a relation (Membership, PostCategory): MikroORM then defaults their FKs to ON DELETE CASCADE. */
+  associationEntity: boolean;
+  /** Relation properties in declaration order. */
+  relations: PropertyDeclaration[];
+}
+
+/** One relation property with the options the checks read. */
+export interface PropertyDeclaration {
+  name: string;
+  kind: '1:1' | 'm:1' | '1:m' | 'm:n';
+  /** Target entity class name. */
+  target: string;
+  /** Holds the FK (m:1, owning 1:1) or owns the pivot (m:n). */
+  owner: boolean;
+  mappedBy: string | null;
+  inversedBy: string | null;
+  /** e.g. ["persist", "remove"] (MikroORM's default is ["persist"]). */
+  cascade: string[];
+  orphanRemoval: boolean;
+  eager: boolean;
+  nullable: boolean;
+  primary: boolean;
+  unique: boolean;
+  /** False for `persist: false` (a read-only mapping). */
+  persist: boolean;
+  /** The declared ON DELETE rule, as written or defaulted by MikroORM (owning side only). */
+  deleteRule: string | null;
+  /** FK columns (owning m:1 / 1:1) or the pivot's join columns (m:n owner). */
+  columns: string[];
+  /** m:n: the pivot table id and its entity (null for a pivot MikroORM generates). */
+  pivotTable: string | null;
+  pivotEntity: string | null;
+  /** Custom FK column name(s) given with fieldName/joinColumn, when they differ from the default. */
+  fieldName: string | null;
+  strategy: string | null;
+  hasOrderBy: boolean;
 }
 
 /** A table is named by schema and name; `id` is "schema.name" and is what relations point to. */

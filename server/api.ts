@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health.ts';
 import { schemaRoutes } from './routes/schema.ts';
 import { labRoutes } from './routes/lab.ts';
 import { requestsRoutes } from './routes/requests.ts';
+import { cascadeRoutes } from './routes/cascade.ts';
 import { localOnly } from './security.ts';
 
 /**
@@ -21,6 +22,7 @@ export function createApi(ctx: AppContext): Hono {
   api.route('/', schemaRoutes(ctx));
   api.route('/', labRoutes(ctx));
   api.route('/', requestsRoutes(ctx));
+  api.route('/', cascadeRoutes(ctx));
   api.notFound((c) => c.json({ error: `No API endpoint ${c.req.method} ${c.req.path}.` }, 404));
   api.onError((error, c) => {
     if (error instanceof UserError) return c.json({ error: error.message }, error.status as ContentfulStatusCode);

@@ -9,6 +9,7 @@ const commands = {
   check: () => import('./commands/check.ts'),
   lint: () => import('./commands/lint.ts'),
   requests: () => import('./commands/requests.ts'),
+  cascade: () => import('./commands/cascade.ts'),
 } as const satisfies Record<string, () => Promise<{ run(argv: string[]): Promise<number>; summary: string }>>;
 
 type CommandName = keyof typeof commands;

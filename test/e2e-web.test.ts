@@ -325,6 +325,25 @@ describe('web page (e2e, Chromium)', () => {
     await elsewhere.close();
   });
 
+  it('previews what deleting a user would remove and shows a lint finding\'s why and fix', async () => {
+    await page.goto(`${base}/diagram?table=public.users`);
+    await page.waitForSelector('[data-testid="cascade-section"]');
+    await page.fill('[data-testid="cascade-id"]', '1');
+    await page.click('[data-testid="cascade-run"]');
+    await page.waitForSelector('[data-testid="cascade-report"]');
+    const report = (await page.textContent('[data-testid="cascade-report"]')) ?? '';
+    expect(report).toMatch(/User\.comments declares no remove cascade/);
+    expect(report).toContain('Nothing was deleted.');
+    await page.fill('[data-testid="cascade-id"]', 'abc');
+    await page.click('[data-testid="cascade-run"]');
+    await page.waitForSelector('[data-testid="cascade-section"] .error-box');
+    expect(await page.textContent('[data-testid="cascade-section"] .error-box')).toMatch(/id must be an integer/);
+    await page.click('[data-testid="panel-tab-lint"]');
+    await page.waitForSelector('[data-testid="lint-list"] [data-testid="finding-extra"]');
+    await page.click('[data-testid="lint-list"] [data-testid="finding-extra"] summary');
+    expect(await page.textContent('[data-testid="lint-list"] [data-testid="finding-extra"] pre')).toMatch(/p\.(oneToMany|manyToOne|oneToOne|manyToMany)\(/);
+  });
+
   it('shows API errors as readable messages, never a blank page', async () => {
     await page.goto(`${base}/diagram?focus=no_such_table`);
     await diagramReady(page);

@@ -41,7 +41,7 @@ function randomBody(rand: () => number): string {
 }
 
 function randomQuery(rand: () => number): string {
-  const keys = ['source', 'format', 'focus', 'depth', 'schema', 'collapsePivots', 'entity', 'limit', 'x', 'source[]', '__proto__'];
+  const keys = ['source', 'format', 'focus', 'depth', 'schema', 'collapsePivots', 'entity', 'id', 'limit', 'x', 'source[]', '__proto__'];
   const parts = Array.from({ length: Math.floor(rand() * 4) }, () => {
     const key = keys[Math.floor(rand() * keys.length)]!;
     const value = String(randomValue(rand)).slice(0, 300);

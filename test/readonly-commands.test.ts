@@ -27,6 +27,8 @@ interface Target {
   url: string;
   /** An entity and populate paths for compare. */
   compare: { entity: string; populate: string };
+  /** Rows for cascade (a plain and a composite key). */
+  cascade: { entity: string; id: string }[];
 }
 
 interface Invocation {
@@ -57,6 +59,8 @@ const commandPlans: Record<string, Plan> = {
   // lint exits 1 when a finding is an error; either way it ran.
   lint: () => [{ args: ['lint', '--format', 'json'], codes: [0, 1] }],
   compare: (t) => [{ args: ['compare', t.compare.entity, '--populate', t.compare.populate, '--repeat', '1', '--sweep', '1,2', '--format', 'json'], codes: ok }],
+  // The preview counts what a delete would remove; every format, plain and composite keys.
+  cascade: (t) => t.cascade.flatMap((c, i) => [{ args: ['cascade', c.entity, c.id, '--format', i ? 'markdown' : 'json'], codes: ok }, ...(i ? [] : [{ args: ['cascade', c.entity, c.id], codes: ok }])]),
   // seed writes by design, into the demo's own tables; on a user project it must refuse.
   seed: {
     skip: (t) => (t.model === 'demo' ? 'seed (re)creates the demo tables by design; the demo database here is the fixture' : null),
@@ -73,6 +77,7 @@ const endpointPlans: Record<string, (t: Target) => { query?: string; body?: unkn
   'GET /lint': () => [{ query: 'source=orm' }, { query: 'source=db' }],
   'GET /entities': () => [{}],
   'POST /compare': (t) => [{ body: { entity: t.compare.entity, populate: t.compare.populate, repeat: 1, sweep: [1, 2] } }],
+  'GET /cascade': (t) => t.cascade.map((c) => ({ query: `entity=${encodeURIComponent(c.entity)}&id=${encodeURIComponent(c.id)}` })),
 };
 
 function apiEndpoints(): string[] {
@@ -117,7 +122,7 @@ for (const kind of dbs.kinds()) {
       const db = await dbs.fresh(kind, 'readonly-shop');
       const cwd = join(fixturesRoot, 'legacy-shop');
       await setupFixtureDatabase(cwd, db.url);
-      return { name: db.name, cwd, model: 'project', url: db.url, compare: { entity: 'Order', populate: 'lines.product,customer' } };
+      return { name: db.name, cwd, model: 'project', url: db.url, compare: { entity: 'Order', populate: 'lines.product,customer' }, cascade: [{ entity: 'Customer', id: '1' }, { entity: 'OrderLine', id: 'order=1,lineNo=1' }] };
     },
   });
 }
@@ -128,7 +133,7 @@ if (dbs.serverUrl) {
       const db = await dbs.fresh('server', 'readonly-demo');
       const seeded = await relscope(['seed', '--scale', '0.02', '--db', db.url], demoFolder);
       if (seeded.code !== 0) throw new Error(`seeding the demo failed:\n${seeded.stderr}`);
-      return { name: db.name, cwd: demoFolder, model: 'demo', url: db.url, compare: { entity: 'User', populate: 'posts.comments,profile' } };
+      return { name: db.name, cwd: demoFolder, model: 'demo', url: db.url, compare: { entity: 'User', populate: 'posts.comments,profile' }, cascade: [{ entity: 'User', id: '1' }, { entity: 'Membership', id: '{"user":1,"team":3}' }] };
     },
   });
 }
@@ -199,7 +204,7 @@ describe.each(targets)('read-only: $label', ({ make }) => {
     // The whole fingerprint, compared part by part for a readable diff.
     for (const key of Object.keys(before)) expect(after[key], `${key} changed on ${t.name} after: ${ran.join('; ')}`).toEqual(before[key]);
     expect(Object.keys(after)).toEqual(Object.keys(before));
-  }, 300_000); // ~25 s on an idle machine; a dozen child processes slow down a lot on a busy one
+  }, 600_000); // ~30 s on an idle machine; a dozen child processes slow down a lot on a busy one (load 20 on 2 cores: 4-5 min)
 });
 
 describe('the fingerprint', () => {

@@ -6,8 +6,10 @@ import type { SchemaModel, SchemaSource } from '../common/schema-model.ts';
 import type { Finding } from '../common/findings.ts';
 import type { DiagramResponse } from '../server/routes/schema.ts';
 import type { CompareReport, CompareRequestInput, EntitiesResponse } from '../common/lab-types.ts';
+import type { CascadeReport } from '../common/cascade-types.ts';
+import type { Table } from '../common/schema-model.ts';
 
-export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse };
+export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse, CascadeReport, Table };
 
 export class ApiError extends Error {
   readonly status: number;
@@ -78,6 +80,7 @@ export const api = {
   drift: (signal?: AbortSignal) => request<unknown>('/drift', { signal }).then(findingsOf),
   lint: (source: SchemaSource, signal?: AbortSignal) => request<unknown>(`/lint${query({ source })}`, { signal }).then(findingsOf),
   entities: (signal?: AbortSignal) => request<EntitiesResponse>('/entities', { signal }),
+  cascade: (entity: string, id: string, signal?: AbortSignal) => request<CascadeReport>(`/cascade${query({ entity, id })}`, { signal }),
   compare: (body: CompareRequestInput, signal?: AbortSignal) => request<CompareReport>('/compare', { method: 'POST', body: JSON.stringify(body), signal }),
 };
 

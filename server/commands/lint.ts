@@ -10,12 +10,16 @@ export const help = `relscope lint [--source orm|db] [--format text|json] [--sch
 
 Compares the MikroORM metadata with the database (missing tables, columns and FKs, type,
 nullability and unique mismatches, ON DELETE rules) and adds advice on the chosen source's
-schema (FKs without an index, tables without a primary key, duplicate indexes, ...).
+schema (FKs without an index, tables without a primary key, duplicate indexes, ...), and
+checks how the ORM declares its relations (missing inverse sides, two writers of one pivot,
+ORM cascades against ON DELETE, eager collections, ...; see the README's rules table), each
+with the fix written in the project's own entity style.
 Exit 1 when any finding is an error, 0 otherwise.
 
   --source orm|db       which model the advice reads (default db)
   --format text|json    text grouped by severity (default), or JSON for machines:
-                        { "source", "findings": [{ severity, code, table, column?, message }],
+                        { "source", "findings": [{ severity, code, table, column?, message,
+                          entity?, property?, fix?, why? }],
                           "counts": { error, warning, info } }
   --schema A,B          these schemas only
 ${databaseHelp}`;

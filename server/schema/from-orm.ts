@@ -24,6 +24,7 @@ import {
   type Table,
 } from '../../common/schema-model.ts';
 import { isPlainPivot, relationId, relationsFromForeignKeys } from '../../common/relations.ts';
+import { entityDeclarations } from './declarations.ts';
 
 type AnyMeta = EntityMetadata;
 type AnyProp = EntityProperty;
@@ -215,6 +216,7 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
     tables,
     enums: [...enums.values()],
     relations,
+    entities: entityDeclarations(orm, defaultSchema),
   });
 }
 

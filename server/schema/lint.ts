@@ -13,6 +13,7 @@ import { drift, severityOrder, sortFindings, unindexedForeignKeys, type Finding,
 import type { Index, SchemaModel, Table } from '../../common/schema-model.ts';
 import { reservedWords } from './sql.ts';
 import { isUniqueColumnSet } from '../../common/relations.ts';
+import { doctor } from './doctor.ts';
 
 const reserved = reservedWords;
 
@@ -95,7 +96,11 @@ export interface LintResult {
 
 /** Drift between the two models plus advice on the chosen one, without duplicates. */
 export function lint(orm: SchemaModel, db: SchemaModel | null, source: SchemaModel['source']): LintResult {
-  const all = [...(db ? drift(orm, db) : []), ...advise(source === 'orm' ? orm : (db ?? orm))];
+  // Relationship checks read the ORM's declarations whichever source the advice reads; a
+  // relation's nullable-required finding replaces drift's nullable-mismatch on its columns.
+  const declared = doctor(orm, db);
+  const covered = new Set(declared.filter((f) => f.code === 'nullable-required' && f.column).map((f) => `${f.table}\u0000${f.column}`));
+  const all = [...(db ? drift(orm, db) : []).filter((f) => !(f.code === 'nullable-mismatch' && covered.has(`${f.table}\u0000${f.column}`))), ...advise(source === 'orm' ? orm : (db ?? orm)), ...declared];
   const seen = new Set<string>();
   const findings = sortFindings(all).filter((f) => {
     const key = `${f.code}\u0000${f.table}\u0000${f.column ?? ''}\u0000${f.message}`;
@@ -120,7 +125,10 @@ export function formatFindings(findings: Finding[]): string {
   groups.sort((a, b) => severityOrder[a[0]] - severityOrder[b[0]]);
   for (const [severity, list] of groups) {
     lines.push(`${severity === 'info' ? 'info' : `${severity}s`} (${list.length}):`);
-    for (const f of list) lines.push(`  ${f.code.padEnd(22)} ${f.message}`);
+    for (const f of list) {
+      lines.push(`  ${f.code.padEnd(22)} ${f.message}`);
+      if (f.fix) lines.push(`  ${' '.repeat(22)} fix:`, ...f.fix.split('\n').map((l) => `  ${' '.repeat(24)} ${l}`));
+    }
     lines.push('');
   }
   const counts = countFindings(findings);

@@ -15,6 +15,7 @@ import { viewFrom } from '../../common/relations.ts';
 import { isDrift } from '../../common/findings.ts';
 import type { Table } from '../../common/schema-model.ts';
 import type { ViewInstance } from '../main.ts';
+import { cascadeSection, findingExtras } from './doctor.ts';
 
 /** Above this many tables an overview is drawn as a map of boxes in HTML instead of Mermaid. */
 export const mapThreshold = 60;
@@ -533,7 +534,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
           h('span', { class: 'finding-where' }, f.table ? shortName(f.table) : 'schema', f.column ? `.${f.column}` : '', h('code', { class: 'finding-code' }, f.code)),
           h('span', { class: 'finding-msg' }, f.message),
         ),
-      ))));
+      ), findingExtras(f))));
   };
 
   const tableList = (): HTMLElement => {
@@ -575,7 +576,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
       t.comment ? h('p', { class: 'small' }, t.comment) : null,
       findings.length ? h('section', null, h('h3', null, 'Findings'), h('ul', { class: 'findings compact' }, findings.map((f) => h('li', { class: `finding sev-${f.severity}` },
         h('span', { class: `sev-dot sev-${f.severity}` }),
-        h('span', { class: 'finding-body' }, h('span', { class: 'finding-where' }, f.kind, f.column ? ` · ${f.column}` : '', h('code', { class: 'finding-code' }, f.code)), h('span', { class: 'finding-msg' }, f.message)))))) : null,
+        h('span', { class: 'finding-body' }, h('span', { class: 'finding-where' }, f.kind, f.column ? ` · ${f.column}` : '', h('code', { class: 'finding-code' }, f.code)), h('span', { class: 'finding-msg' }, f.message), findingExtras(f)))))) : null,
       h('section', null,
         h('h3', null, 'Columns', h('span', { class: 'muted' }, ` ${t.columns.length}`)),
         h('table', { class: 'columns' }, h('tbody', null, t.columns.map((c) => h('tr', null,
@@ -622,6 +623,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
           );
         })),
       ) : null,
+      cascadeSection(t),
       (t.primaryKey || t.uniques.length) ? h('section', null,
         h('h3', null, 'Keys'),
         h('ul', { class: 'plain' },

@@ -1,0 +1,89 @@
+/**
+ * The ORM's relation properties as declared (`SchemaModel.entities`), read from MikroORM's
+ * metadata: what the relationship checks (doctor.ts) and the cascade preview need beyond the
+ * relations themselves (inverse-side eager and orphan removal, mappedBy / inversedBy, persist,
+ * primary, the entity's source style).
+ */
+import { EntitySchema, type EntityMetadata, type EntityProperty, type MikroORM } from '@mikro-orm/postgresql';
+import type { EntityDeclaration, EntityStyle, PropertyDeclaration } from '../../common/schema-model.ts';
+
+const relationKinds = new Set(['1:1', 'm:1', '1:m', 'm:n']);
+
+/** A pivot MikroORM generated for an m:n without a pivot entity (User_owner / Team_inverse). */
+function isGenerated(meta: EntityMetadata): boolean {
+  if (!meta.pivotTable) return false;
+  const props = Object.values(meta.properties) as EntityProperty[];
+  return props.length > 0 && props.every((p) => /_(owner|inverse)$/.test(p.name) || (p.primary && p.kind === 'scalar'));
+}
+
+/**
+ * decorators: the decorators record the file they ran in (`meta.path`); EntitySchema: a
+ * schema given its own class (`new EntitySchema({ class })`, kept in EntitySchema.REGISTRY);
+ * anything else is a schema without a class of its own, which is what defineEntity makes.
+ */
+function styleOf(meta: EntityMetadata): EntityStyle {
+  if (meta.path) return 'decorators';
+  try {
+    if (meta.class && EntitySchema.REGISTRY.has(meta.class)) return 'EntitySchema';
+  } catch {
+    // an older core without the registry: fall through
+  }
+  return 'defineEntity';
+}
+
+const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+export function entityDeclarations(orm: MikroORM, defaultSchema: string): EntityDeclaration[] {
+  const all = [...orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && !isGenerated(m));
+  const tableOf = (meta: EntityMetadata): string | null => {
+    if (meta.virtual || !meta.collection) return null;
+    const root = meta.root && meta.root !== meta && meta.root.collection === meta.collection ? meta.root : meta;
+    return `${root.schema ?? defaultSchema}.${root.collection}`;
+  };
+  const out: EntityDeclaration[] = all.map((meta) => {
+    const pks = meta.primaryKeys.map((k) => meta.properties[k as keyof typeof meta.properties] as EntityProperty | undefined).filter((p): p is EntityProperty => !!p);
+    const relations: PropertyDeclaration[] = (meta.relations as EntityProperty[])
+      // MikroORM adds a hidden `<Owner>_<prop>__inverse` side to every unidirectional m:n.
+      .filter((p) => relationKinds.has(p.kind) && p.targetMeta && !p.targetMeta.embeddable && !p.name.endsWith('__inverse'))
+      .map((p) => {
+        const kind = p.kind as PropertyDeclaration['kind'];
+        const owner = kind === 'm:1' || (kind === '1:1' && !!p.owner) || (kind === 'm:n' && (!!p.owner || !p.mappedBy));
+        const pivotMeta = kind === 'm:n' && p.pivotEntity ? orm.getMetadata().find(p.pivotEntity) : undefined;
+        const columns = owner ? [...(kind === 'm:n' ? (p.joinColumns ?? []) : (p.fieldNames ?? p.joinColumns ?? []))] : [];
+        return {
+          name: p.name,
+          kind,
+          target: p.targetMeta!.className,
+          owner,
+          mappedBy: p.mappedBy || null,
+          inversedBy: p.inversedBy && !p.inversedBy.endsWith('__inverse') ? p.inversedBy : null,
+          cascade: [...new Set((p.cascade ?? []).map(String))].sort(),
+          orphanRemoval: !!p.orphanRemoval,
+          eager: !!p.eager,
+          nullable: !!p.nullable,
+          primary: !!p.primary,
+          unique: !!p.unique,
+          persist: p.persist !== false,
+          deleteRule: owner && kind !== 'm:n' && p.deleteRule ? String(p.deleteRule).toLowerCase() : null,
+          columns,
+          pivotTable: pivotMeta ? tableOf(pivotMeta) : null,
+          pivotEntity: pivotMeta && !isGenerated(pivotMeta) ? pivotMeta.className : null,
+          fieldName: owner && kind !== 'm:n' && columns.length === 1 && columns[0] !== `${snake(p.name)}_id` ? columns[0]! : null,
+          strategy: p.strategy ? String(p.strategy) : null,
+          hasOrderBy: !!p.orderBy && Object.keys(p.orderBy as object).length > 0,
+        };
+      });
+    return {
+      name: meta.className,
+      table: tableOf(meta),
+      style: styleOf(meta),
+      primaryKeys: [...meta.primaryKeys],
+      associationEntity: pks.length > 0 && pks.every((p) => p.kind === 'm:1' || p.kind === '1:1'),
+      relations,
+    };
+  });
+  // A defineEntity schema can land in EntitySchema.REGISTRY too (a TPT parent its children
+  // extend gets a class set): when any schema of the project reads as defineEntity, they all are.
+  if (out.some((e) => e.style === 'defineEntity')) for (const e of out) if (e.style === 'EntitySchema') e.style = 'defineEntity';
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,134 @@
+/**
+ * Issue 14, part 1: the relationship checks (server/schema/doctor.ts) through `relscope lint`.
+ * Each rule fires on the doctor fixtures (the same library in defineEntity and in ES
+ * decorators, built with one mistake per rule), with its fix in the fixture's own style; on
+ * the demo model exactly the declaration problems it has are reported and its correct
+ * relations stay silent.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ScratchDatabases, fixturesRoot, relscope, setupFixtureDatabase } from './fixtures/tools/harness.ts';
+import { contextFor, targets } from './helpers/targets.ts';
+import { ormModel, dbModel } from '../server/schema/load.ts';
+import { lint } from '../server/schema/lint.ts';
+import { doctor, doctorRules } from '../server/schema/doctor.ts';
+import { propertyCode } from '../server/schema/entity-code.ts';
+import { modelFromEntities } from '../server/schema/from-orm.ts';
+import type { Finding } from '../common/findings.ts';
+
+const doctorCodes = new Set(doctorRules.map((r) => r.code));
+const where = (f: Finding) => `${f.code} ${f.entity}.${f.property}`;
+
+const dbs = new ScratchDatabases();
+afterAll(() => dbs.close());
+
+const fixtures = [
+  { dir: 'doctor-define', style: 'defineEntity', marker: /p\.(manyToOne|oneToMany|oneToOne|manyToMany)\(/ },
+  { dir: 'doctor-decorators', style: 'decorators', marker: /@(ManyToOne|OneToMany|OneToOne|ManyToMany)\(/ },
+];
+
+describe.each(dbs.kinds().flatMap((kind) => fixtures.map((f) => ({ kind, ...f }))))('relationship checks: $dir on the $kind database', ({ kind, dir, marker }) => {
+  it('fire once each where the fixture breaks them, with why and a fix in the fixture\'s style', async () => {
+    const db = await dbs.fresh(kind, dir);
+    const cwd = join(fixturesRoot, dir);
+    await setupFixtureDatabase(cwd, db.url);
+    // nullable-required compares with the database: a column the ORM requires accepts NULL there.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('alter table loans alter column reader_id drop not null');
+    await client.end();
+
+    const result = await relscope(['lint', '--format', 'json', '--db', db.url], cwd);
+    expect(result.code, result.stderr).toBe(1); // the SET NULL on NOT NULL is an error
+    const findings = (JSON.parse(result.stdout) as { findings: Finding[] }).findings.filter((f) => doctorCodes.has(f.code));
+    const found = findings.map(where).sort();
+    expect(found).toEqual([
+      'cascade-mismatch Book.author', // Author.books removes, the FK restricts
+      'cascade-mismatch Book.shelf', // Shelf.books removes as orphans, the FK sets null
+      'cascade-mismatch Loan.book', // SET NULL on NOT NULL
+      'cascade-mismatch Review.book', // the database cascades, Book.reviews does not say so
+      'cascade-remove-shared Book.publisher',
+      'eager-to-many Author.books',
+      'missing-inverse Book.categories', // Category has no side for it
+      'missing-inverse BookCategory.category',
+      'missing-inverse Card.reader',
+      'missing-inverse Loan.reader',
+      'missing-inverse Reader.card',
+      'nullable-required Loan.reader',
+      'orphan-without-owner Book.attachments',
+      'orphan-without-owner Book.tags',
+      'orphan-without-owner Review.attachments',
+      'orphan-without-owner Shelf.books',
+      'pivot-two-writers Book.categories',
+      'two-owners Reader.card',
+    ]);
+    expect(new Set(findings.map((f) => f.code))).toEqual(doctorCodes);
+    for (const f of findings) {
+      expect(f.severity, where(f)).toBe(f.code === 'cascade-mismatch' && f.entity === 'Loan' ? 'error' : doctorRules.find((r) => r.code === f.code)!.severity);
+      expect(f.table, where(f)).toMatch(/^public\./);
+      expect(f.message.length, where(f)).toBeGreaterThan(40);
+      expect(f.why!.length, where(f)).toBeGreaterThan(120);
+      expect(f.fix, where(f)).toMatch(marker);
+    }
+    // The fix says what to change: the cascade on the inverse side, the rule on the FK.
+    const byWhere = new Map(findings.map((f) => [where(f), f]));
+    expect(byWhere.get('cascade-mismatch Review.book')!.fix).toMatch(/Cascade\.REMOVE/);
+    expect(byWhere.get('cascade-mismatch Book.author')!.fix).toMatch(/deleteRule[(:] ?'cascade'/);
+    expect(byWhere.get('eager-to-many Author.books')!.fix).not.toMatch(/\.eager\(\)|eager: true/);
+    // drift's column-level nullable-mismatch is replaced by the relation's finding, not doubled
+    const all = (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
+    expect(all.filter((f) => f.table === 'public.loans' && f.column === 'reader_id' && /nullable/.test(f.code)).map((f) => f.code)).toEqual(['nullable-required']);
+  });
+});
+
+describe.each(targets)('relationship checks on the demo model ($name)', (target) => {
+  it('report its three declaration problems (and the same User.comments mistake on User.profile), nothing on its correct relations', async () => {
+    const ctx = await contextFor(target);
+    try {
+      const orm = await ormModel(ctx);
+      const db = await dbModel(ctx);
+      const found = lint(orm, db, 'db').findings.filter((f) => doctorCodes.has(f.code)).map(where).sort();
+      expect(found).toEqual([
+        // User.comments cascades only persist while the database deletes comments with their user
+        'cascade-mismatch Comment.user',
+        // the same on the inverse 1:1: the database deletes the profile, User.profile does not say so
+        'cascade-mismatch Profile.user',
+        // PostCategory.category: Category has no inverse side
+        'missing-inverse PostCategory.category',
+        // post_categories written by Post.categories and Post.postCategories
+        'pivot-two-writers Post.categories',
+      ]);
+      const comments = lint(orm, db, 'orm').findings.find((f) => f.code === 'cascade-mismatch' && f.entity === 'Comment')!;
+      expect(comments.message).toMatch(/User\.comments cascades only persist/);
+      expect(comments.fix).toContain("comments: () => p.oneToMany(Comment).mappedBy('user').cascade(Cascade.PERSIST, Cascade.REMOVE),");
+      // Without the database the ORM's own FK rules are read: the same findings.
+      expect(doctor(orm, null).map(where).sort()).toEqual(found);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('fix code in each entity style', () => {
+  const prop = { name: 'comments', kind: '1:m' as const, target: 'Comment', mappedBy: 'user', cascade: ['persist', 'remove'], orphanRemoval: true };
+  it('writes defineEntity builders, decorators and EntitySchema objects', () => {
+    expect(propertyCode('defineEntity', prop)).toBe("comments: () => p.oneToMany(Comment).mappedBy('user').cascade(Cascade.PERSIST, Cascade.REMOVE).orphanRemoval(),");
+    expect(propertyCode('decorators', prop)).toBe('@OneToMany(() => Comment, (e) => e.user, { cascade: [Cascade.PERSIST, Cascade.REMOVE], orphanRemoval: true })\ncomments = new Collection<Comment>(this);');
+    expect(propertyCode('EntitySchema', prop)).toBe("comments: { kind: '1:m', entity: () => Comment, mappedBy: 'user', cascade: [Cascade.PERSIST, Cascade.REMOVE], orphanRemoval: true },");
+    expect(propertyCode('defineEntity', { name: 'author', kind: 'm:1', target: 'User', fieldName: 'user_id', deleteRule: 'cascade' })).toBe("author: () => p.manyToOne(User).fieldName('user_id').deleteRule('cascade'),");
+  });
+});
+
+describe('entity style detection', () => {
+  it('reads EntitySchema objects as EntitySchema and writes their fixes that way; defineEntity schemas as defineEntity', async () => {
+    const jsFile = './fixtures/schema-js/entities/index.js'; // plain JS without types: imported by a variable path
+    const js = (await import(/* @vite-ignore */ jsFile)) as Record<string, unknown>;
+    const schemaModel = await modelFromEntities(['WarehouseSchema', 'WarehouseManagerSchema', 'BinSchema', 'StockItemSchema'].map((k) => js[k]) as Parameters<typeof modelFromEntities>[0]);
+    expect(new Set(schemaModel.entities!.map((e) => e.style))).toEqual(new Set(['EntitySchema']));
+    const oneSided = doctor(schemaModel, null).find((f) => f.code === 'missing-inverse' && f.entity === 'StockItem')!;
+    expect(oneSided.fix).toMatch(/stockItems: \{ kind: '1:m', entity: \(\) => StockItem, mappedBy: 'bin' \},/);
+    const { entities } = await import('./fixtures/doctor-define/entities.ts');
+    expect(new Set((await modelFromEntities(entities)).entities!.map((e) => e.style))).toEqual(new Set(['defineEntity']));
+  });
+});
