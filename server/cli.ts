@@ -8,6 +8,7 @@ const commands = {
   export: () => import('./commands/export.ts'),
   check: () => import('./commands/check.ts'),
   lint: () => import('./commands/lint.ts'),
+  docs: () => import('./commands/docs.ts'),
 } as const satisfies Record<string, () => Promise<{ run(argv: string[]): Promise<number>; summary: string }>>;
 
 type CommandName = keyof typeof commands;
