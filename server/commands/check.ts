@@ -68,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
         spec.collapsePivots ? ' --collapse-pivots' : '',
         spec.schemas ? ` --schema ${spec.schemas.join(',')}` : '',
         spec.format === 'markdown' ? (spec.drift ? ' --drift' : ' --no-drift') : '',
+        spec.mermaid ? ` --mermaid ${spec.mermaid}` : '',
         ` --out ${file}`,
       ].join('');
     }

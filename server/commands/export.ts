@@ -9,7 +9,7 @@ import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
 import type { SchemaModel, SchemaSource } from '../../common/schema-model.ts';
 import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
 import { planDiagram, type Diagram } from '../render/mermaid.ts';
-import { renderImage } from '../render/image.ts';
+import { parseMermaidSyntax, mermaidHelp } from './mermaid-option.ts';
 
 export const summary = 'write the schema as Mermaid, Markdown, SVG, PNG or JSON';
 
@@ -31,6 +31,7 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
   --schema A,B          read these schemas only (default: all but the system ones)
   --drift / --no-drift  markdown: list drift (orm vs db) under each table; default on for
                         --source db when the database holds the ORM's tables
+${mermaidHelp}
 ${databaseHelp}
 
 Big schemas: a diagram Mermaid would refuse (over 50,000 characters) or take minutes to lay
@@ -48,6 +49,8 @@ export const exportOptions = {
   schema: { type: 'string' },
   drift: { type: 'boolean' },
   'no-drift': { type: 'boolean' },
+  mermaid: { type: 'string' },
+  layout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -154,6 +157,8 @@ export async function run(argv: string[]): Promise<number> {
     drift: false,
     schemas: parseSchemaList(values.schema),
   };
+  const mermaid = parseMermaidSyntax(values.mermaid);
+  if (mermaid !== 10) spec.mermaid = mermaid;
 
   const ctx = await openContext(values);
   try {
@@ -161,7 +166,9 @@ export async function run(argv: string[]): Promise<number> {
     let output: string | Buffer;
     let diagram: Diagram | null = null;
     if (format === 'svg' || format === 'png') {
-      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus' });
+      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus', mermaid: spec.mermaid });
+      // Loaded only here: playwright-core takes seconds to import.
+      const { renderImage } = await import('../render/image.ts');
       output = await renderImage(diagram.mermaid, format);
     } else {
       const driftNotes = await resolveDrift(ctx, spec, model, { drift: values.drift, noDrift: values['no-drift'] });

@@ -135,7 +135,8 @@ export function renderDocs({ spec, model, drift, rows }: DocsInput): Map<string,
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of lintFindings) counts[f.severity]++;
   const driftNote = spec.drift ? `drift between the ORM and the database: ${drift?.length ?? 0} finding${drift?.length === 1 ? '' : 's'}` : 'drift not checked (no ORM model to compare with, or --no-drift)';
-  readme.push(`${counts.error} errors, ${counts.warning} warnings, ${counts.info} info (\`relscope lint\` advice on this schema; ${driftNote}).`, '');
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  readme.push(`${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${counts.info} info (\`relscope lint\` advice on this schema; ${driftNote}).`, '');
   for (const f of lintFindings) readme.push(findingLine(f, pagePath, ids));
   files.set('README.md', finish(readme));
 

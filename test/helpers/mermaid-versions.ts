@@ -41,12 +41,23 @@ export async function parseError(module: string, text: string): Promise<string |
   }
 }
 
-/** Entities as a Map in every release (10.x returns a plain object). */
-export async function entitiesOf(module: string, text: string) {
+interface RawAttribute { type?: string; name?: string; keys?: string[]; comment?: string; attributeType?: string; attributeName?: string; attributeKeyTypeList?: string[]; attributeComment?: string }
+
+/** Entities as a Map with one attribute shape in every release (10.x: a plain object, attributeType/attributeName/...). */
+export async function entitiesOf(module: string, text: string): Promise<Map<string, { alias: string; attributes: { type: string; name: string; keys: string[]; comment: string }[] }>> {
   const mermaid = await loadMermaid(module);
   const { db } = await mermaid.mermaidAPI.getDiagramFromText(text);
-  const raw = db.getEntities();
-  return raw instanceof Map ? raw : new Map(Object.entries(raw));
+  const raw = db.getEntities() as unknown as Map<string, { alias: string; attributes: RawAttribute[] }> | Record<string, { alias: string; attributes: RawAttribute[] }>;
+  const entries = raw instanceof Map ? [...raw] : Object.entries(raw);
+  return new Map(entries.map(([id, e]) => [id, {
+    alias: e.alias,
+    attributes: e.attributes.map((a) => ({
+      type: a.type ?? a.attributeType ?? '',
+      name: a.name ?? a.attributeName ?? '',
+      keys: a.keys ?? a.attributeKeyTypeList ?? [],
+      comment: a.comment ?? a.attributeComment ?? '',
+    })),
+  }]));
 }
 
 /** Every ```mermaid block of a Markdown text. */
