@@ -50,3 +50,18 @@ export const mermaidConfig = {
     useMaxWidth: false,
   },
 } as const satisfies MermaidConfig;
+
+/** Mermaid's layouts relscope can draw with: dagre (Mermaid's own) and ELK (@mermaid-js/layout-elk). */
+export const diagramLayouts = ['dagre', 'elk'] as const;
+export type DiagramLayout = (typeof diagramLayouts)[number];
+
+/**
+ * The layout a diagram gets unless one is asked for, by the number of entities drawn; from
+ * bench/layout.ts (edges drawn behind boxes that are not their ends, and render time, on the
+ * demo and the generated schema; table in README.md and bench/README.md).
+ */
+export const layoutThresholds = { elkUpTo: 100 } as const;
+
+export function chooseLayout(entities: number): DiagramLayout {
+  return entities <= layoutThresholds.elkUpTo ? 'elk' : 'dagre';
+}

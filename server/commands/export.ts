@@ -7,6 +7,7 @@ import { demoTables } from '../demo/schema.ts';
 import { UserError } from '../errors.ts';
 import { drift as computeDrift, type Finding } from '../schema/drift.ts';
 import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
+import { modelFromDatabase } from '../schema/from-catalog.ts';
 import type { SchemaModel, SchemaSource } from '../../common/schema-model.ts';
 import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
 import { planDiagram, type Diagram } from '../render/mermaid.ts';
@@ -169,7 +170,9 @@ export async function run(argv: string[]): Promise<number> {
 
   const ctx = await openContext(values);
   try {
-    const model = await loadModel(ctx, source, spec.schemas);
+    // One read, no cache: the catalog fingerprint that keeps `serve`'s cache fresh is an extra
+    // connection and query that a one-shot export does not need.
+    const model = source === 'db' ? await modelFromDatabase(ctx.target, { schemas: spec.schemas ?? undefined }) : await loadModel(ctx, source, spec.schemas);
     let output: string | Buffer;
     let diagram: Diagram | null = null;
     if (format === 'svg' || format === 'png') {
