@@ -12,6 +12,8 @@ import type { SchemaModel, SchemaSource } from '../../common/schema-model.ts';
 import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
 import { planDiagram, type Diagram } from '../render/mermaid.ts';
 import { parseMermaidSyntax, mermaidHelp } from './mermaid-option.ts';
+import { parseLayout } from '../render/layout.ts';
+import { chooseLayout } from '../../common/mermaid-config.ts';
 
 export const summary = 'write the schema as Mermaid, Markdown, SVG, PNG or JSON';
 
@@ -34,6 +36,8 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
   --drift / --no-drift  markdown: list drift (orm vs db) under each table; default on for
                         --source db when the database holds the ORM's tables
 ${mermaidHelp}
+  --layout dagre|elk|auto  svg, png: Mermaid's layout (default auto: ELK up to
+                        100 tables, where it draws fewer edges behind boxes; see README)
 ${databaseHelp}
 
 Big schemas: a diagram Mermaid would refuse (over 50,000 characters) or take minutes to lay
@@ -165,6 +169,8 @@ export async function run(argv: string[]): Promise<number> {
     drift: false,
     schemas: parseSchemaList(values.schema),
   };
+  if (values.layout !== undefined && format !== 'svg' && format !== 'png') throw new UserError(`--layout applies to svg and png (the renderer lays them out); ${format} is text, laid out by whoever renders it.`);
+  parseLayout(values.layout);
   const mermaid = parseMermaidSyntax(values.mermaid);
   if (mermaid !== 10) spec.mermaid = mermaid;
 
@@ -179,7 +185,7 @@ export async function run(argv: string[]): Promise<number> {
       diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus', mermaid: spec.mermaid });
       // Loaded only here: playwright-core takes seconds to import.
       const { renderImage } = await import('../render/image.ts');
-      output = await renderImage(diagram.mermaid, format);
+      output = await renderImage(diagram.mermaid, format, parseLayout(values.layout) ?? chooseLayout(diagram.tables.length));
     } else {
       const driftNotes = await resolveDrift(ctx, spec, model, { drift: values.drift, noDrift: values['no-drift'] });
       spec.drift = driftNotes.enabled;
