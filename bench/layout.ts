@@ -86,7 +86,7 @@ async function main() {
     { name: 'generated, 30 tables', text: renderErDiagram(generated, ids.slice(0, 30), { attributes: true, collapsePivots: false }).text },
     { name: 'generated, 100 tables', text: renderErDiagram(generated, ids, { attributes: true, collapsePivots: false }).text },
   ];
-  const browser = await chromium.launch({ executablePath: requireChromium(), args: chromiumArgs, headless: true });
+  const browser = await chromium.launch({ executablePath: requireChromium(), args: [...chromiumArgs, '--disable-dev-shm-usage'], headless: true });
   const context = await browser.newContext();
   // Files from node_modules only; nothing from the network.
   await context.route('http://relscope.local/**', async (route) => {
@@ -106,7 +106,16 @@ async function main() {
         await page.addScriptTag({ url: 'http://relscope.local/mermaid.min.js' });
         await page.addScriptTag({ type: 'module', content: "import elk from 'http://relscope.local/elk/mermaid-layout-elk.esm.min.mjs'; mermaid.registerLayoutLoaders(elk); window.elkReady = true;" });
         await page.waitForFunction(() => (window as unknown as { elkReady?: boolean }).elkReady === true);
-        const m = await measure(page, d.text, layout);
+        console.error(`run ${run + 1}: ${d.name}, ${layout}…`);
+        let m: Measured;
+        try {
+          m = await measure(page, d.text, layout);
+        } catch (error) {
+          console.error(`  failed: ${(error as Error).message.split('\n')[0]}`);
+          await page.close().catch(() => {});
+          continue;
+        }
+        console.error(`  ${(m.ms / 1000).toFixed(2)} s, ${m.behind} of ${m.edges} edges behind a box`);
         await page.close();
         const key = `${d.name}\u0000${layout}`;
         const entry = results.get(key) ?? { ms: [], m: null };
@@ -128,7 +137,11 @@ async function main() {
   ];
   for (const d of diagrams) {
     for (const layout of ['dagre', 'elk'] as const) {
-      const r = results.get(`${d.name}\u0000${layout}`)!;
+      const r = results.get(`${d.name}\u0000${layout}`);
+      if (!r) {
+        lines.push(`| ${d.name} | ${layout} | | failed to render | | | |`);
+        continue;
+      }
       lines.push(`| ${d.name} | ${layout} | ${r.m!.edges} | ${r.m!.behind} | ${r.m!.pairs} | ${(median(r.ms) / 1000).toFixed(2)} s (${(Math.min(...r.ms) / 1000).toFixed(2)}-${(Math.max(...r.ms) / 1000).toFixed(2)}) | ${r.m!.width}x${r.m!.height} |`);
     }
   }
