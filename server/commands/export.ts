@@ -37,7 +37,8 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
                         --source db when the database holds the ORM's tables
 ${mermaidHelp}
   --layout dagre|elk|auto  svg, png: Mermaid's layout (default auto: ELK up to
-                        100 tables, where it draws fewer edges behind boxes; see README)
+                        60 tables, where it draws no edge behind a box; dagre above,
+                        where ELK takes 3x as long; see README)
 ${databaseHelp}
 
 Big schemas: a diagram Mermaid would refuse (over 50,000 characters) or take minutes to lay
