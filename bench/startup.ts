@@ -74,6 +74,7 @@ async function main() {
     { name: 'export --format mermaid (compiled)', argv: [bin, 'export', '--source', 'db', '--format', 'mermaid', '--out', out('s.mmd')], env: compiled, runs },
     { name: 'export --format markdown (compiled)', argv: [bin, 'export', '--source', 'db', '--format', 'markdown', '--out', out('s.md')], env: compiled, runs },
     { name: '--help (compiled)', argv: [bin, '--help'], env: compiled, runs },
+    { name: 'bare Node start (node -e 0), for scale', argv: ['-e', '0'], runs },
     { name: 'export --format mermaid (source, tsx)', argv: [bin, 'export', '--source', 'db', '--format', 'mermaid', '--out', out('s2.mmd')], env: source, runs: sourceRuns },
     { name: 'export --format markdown (source, tsx)', argv: [bin, 'export', '--source', 'db', '--format', 'markdown', '--out', out('s2.md')], env: source, runs: sourceRuns },
     { name: '--help (source, tsx)', argv: [bin, '--help'], env: source, runs: sourceRuns },
