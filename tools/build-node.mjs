@@ -55,6 +55,8 @@ const result = await build({
   packages: 'external',
   chunkNames: '[name]-[hash]',
   plugins: [sourceUrls],
+  // server/project/tsx.ts registers tsx for a project's TypeScript only in the compiled build.
+  define: { 'process.env.RELSCOPE_BUILD_COMPILED': '"1"' },
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,

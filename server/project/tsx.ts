@@ -23,9 +23,15 @@ export function tsconfigFromSettings(cwd = process.cwd(), env: NodeJS.ProcessEnv
   }
 }
 
+/**
+ * True in the compiled build only: tools/build-node.mjs replaces this expression with "1". From
+ * source, whatever runs relscope's TypeScript (tsx from bin, vitest) loads the project's too.
+ */
+const compiledBuild = process.env.RELSCOPE_BUILD_COMPILED === '1';
+
 export async function ensureTsx(): Promise<void> {
   const g = globalThis as Record<symbol, unknown>;
-  if (g[marker]) return;
+  if (g[marker] || !compiledBuild) return;
   g[marker] = true;
   const tsconfig = tsconfigFromSettings();
   const options = tsconfig ? { tsconfig } : undefined;
