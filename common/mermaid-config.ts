@@ -50,3 +50,21 @@ export const mermaidConfig = {
     useMaxWidth: false,
   },
 } as const satisfies MermaidConfig;
+
+/** Mermaid's layouts relscope can draw with: dagre (Mermaid's own) and ELK (@mermaid-js/layout-elk). */
+export const diagramLayouts = ['dagre', 'elk'] as const;
+export type DiagramLayout = (typeof diagramLayouts)[number];
+
+/**
+ * The layout a diagram gets unless one is asked for, by the number of entities drawn; from
+ * bench/layout.ts (edges drawn behind boxes that are not their ends, and render time, on the
+ * demo and the generated schema; table in README.md and bench/README.md): ELK drew no edge
+ * behind a box at 9, 30 and 100 tables where dagre hid 2 of 11, 22 of 63 and 108 of 204, at
+ * 1.5x dagre's render time for 30 tables but 3x for 100. Up to 60 tables (the page's map
+ * threshold: above it the page opens on a map) ELK; dagre above.
+ */
+export const layoutThresholds = { elkUpTo: 60 } as const;
+
+export function chooseLayout(entities: number): DiagramLayout {
+  return entities <= layoutThresholds.elkUpTo ? 'elk' : 'dagre';
+}

@@ -10,13 +10,30 @@ const commands = {
   lint: () => import('./commands/lint.ts'),
   requests: () => import('./commands/requests.ts'),
   cascade: () => import('./commands/cascade.ts'),
+  docs: () => import('./commands/docs.ts'),
 } as const satisfies Record<string, () => Promise<{ run(argv: string[]): Promise<number>; summary: string }>>;
 
 type CommandName = keyof typeof commands;
 
+/**
+ * One line per command for --help, written here so that --help loads no command (serve alone
+ * pulls in the whole server); each command module exports the same `summary` (tested).
+ */
+export const summaries: Record<CommandName, string> = {
+  serve: 'serve the page and the API on http://127.0.0.1:5177',
+  seed: 'create the demo schema and fill it with deterministic data',
+  compare: 'run one ORM load under every loading strategy, EXPLAIN each statement, compare',
+  export: 'write the schema as Mermaid, Markdown, SVG, PNG or JSON',
+  check: 'exit 1 when a file written by export no longer matches the schema (for CI)',
+  lint: 'drift (orm vs db) and schema advice, grouped by severity; exit 1 on errors',
+  docs: 'write a docs folder (README, one page per table, schema.json), like tbls doc',
+  requests: 'the requests a traced app sent (relscope/trace): statements and N+1 findings',
+  cascade: 'what deleting one row would remove or null, and who does it (ORM or database)',
+};
+
 async function usage(): Promise<string> {
   const lines = ['relscope: schema diagrams and loading-strategy plans for MikroORM + PostgreSQL', '', 'Usage: relscope <command> [options]', ''];
-  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${(await load()).summary}`);
+  for (const name of Object.keys(commands) as CommandName[]) lines.push(`  ${name.padEnd(9)} ${summaries[name]}`);
   lines.push('', 'Run `relscope <command> --help` for its options.');
   return lines.join('\n');
 }

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createPool, openDatabase, withPooledClient, type DatabaseTarget, type OpenOptions } from './db/connect.ts';
-import { initOrm, type EntityList } from './orm.ts';
-import { initProjectOrm, type LoadedProject } from './project/load.ts';
-import { demoEntities } from '../entities/index.ts';
+// MikroORM, the project loader and the demo entities are imported where used: loading
+// @mikro-orm/postgresql takes seconds, and a db export or --help needs none of it.
+import type { EntityList } from './orm.ts';
+import type { LoadedProject } from './project/load.ts';
 import { ensureDemoSchema, demoTables } from './demo/schema.ts';
 import { countRows, seedDemo, type SeedProgress } from './demo/seed.ts';
 import { UserError } from './errors.ts';
@@ -40,7 +41,7 @@ const projectContexts = new WeakSet<AppContext>();
 
 export async function createContext(options: ContextOptions = {}): Promise<AppContext> {
   const target = options.target ?? (await openDatabase(options));
-  const entities = options.entities ?? demoEntities;
+  const entities = options.entities;
   const project = options.project;
   let ormPromise: Promise<MikroORM> | null = options.orm ? Promise.resolve(options.orm) : null;
   let pool: pg.Pool | null = null;
@@ -49,7 +50,10 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
     orm() {
-      ormPromise ??= (project ? initProjectOrm(project, target.url, target.kind === 'embedded' ? 1 : 4) : initOrm(target, entities)).catch((error: unknown) => {
+      ormPromise ??= (project
+        ? import('./project/load.ts').then(({ initProjectOrm }) => initProjectOrm(project, target.url, target.kind === 'embedded' ? 1 : 4))
+        : import('./orm.ts').then(async ({ initOrm }) => initOrm(target, entities ?? (await import('../entities/index.ts')).demoEntities))
+      ).catch((error: unknown) => {
         ormPromise = null; // let the next call retry, e.g. once the database is back
         throw error;
       });
@@ -73,6 +77,11 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   };
   if (project) projectContexts.add(ctx);
   return ctx;
+}
+
+/** True when the context reads a user's MikroORM project (not relscope's built-in demo model). */
+export function isProjectContext(ctx: AppContext): boolean {
+  return projectContexts.has(ctx);
 }
 
 export interface PrepareDemoOptions {

@@ -50,9 +50,9 @@ describe('hostile identifiers', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('renders every table, column, type and comment so that Mermaid parses it back exactly', async () => {
+  it('renders every table, column, type and comment so that Mermaid parses it back exactly (--mermaid 12 syntax; the default is in mermaid-versions.test.ts)', async () => {
     const all = model.tables.map((t) => t.id);
-    const { text, aliases } = renderErDiagram(model, all, { attributes: true, collapsePivots: false });
+    const { text, aliases } = renderErDiagram(model, all, { attributes: true, collapsePivots: false, mermaid: 12 });
     const { entities, relationships } = await parsed(text);
     // No table split in two, none merged: one entity per table.
     expect(entities.size).toBe(model.tables.length);
@@ -63,7 +63,7 @@ describe('hostile identifiers', () => {
       // Several schemas: labels are schema-qualified.
       expect(decodeMermaidEntities(entity.alias)).toBe(displayed(`${table.schema}.${table.name}`));
       expect(entity.attributes.map((a) => decodeMermaidEntities(a.name))).toEqual(table.columns.map((c) => displayed(c.name)));
-      expect(entity.attributes.map((a) => a.type)).toEqual(table.columns.map((c) => diagramType(c.type)));
+      expect(entity.attributes.map((a) => a.type)).toEqual(table.columns.map((c) => diagramType(c.type, 12)));
       for (const [i, attribute] of entity.attributes.entries()) {
         const c = table.columns[i]!;
         const keys = [table.primaryKey?.columns.includes(c.name) ? 'PK' : null, table.foreignKeys.some((f) => f.columns.includes(c.name)) ? 'FK' : null, table.uniques.some((u) => u.columns.length === 1 && u.columns[0] === c.name) ? 'UK' : null].filter(Boolean);
@@ -136,13 +136,16 @@ describe('escaping and types', () => {
   it('writes multi-word and parametrised types as one Mermaid word', async () => {
     expect(diagramType('timestamp with time zone')).toBe('timestamptz');
     expect(diagramType('timestamp(3) without time zone')).toBe('timestamp(3)');
-    expect(diagramType('numeric(8, 2)')).toBe('numeric(8,2)');
+    expect(diagramType('numeric(8, 2)', 12)).toBe('numeric(8,2)');
+    expect(diagramType('numeric(8, 2)')).toBe('numeric(8_2)');
     expect(diagramType('character varying(255)[]')).toBe('varchar(255)[]');
     expect(diagramType('double precision')).toBe('float8');
     expect(diagramType('"char"')).toBe('char');
     expect(diagramType('2fa')).toBe('_2fa');
     expect(diagramType('interval day to second')).toBe('interval_day_to_second');
-    for (const type of hostileTypes) expect(diagramType(type)).toMatch(/^[A-Za-z_*\u00C0-\uFFFF][A-Za-z0-9_\-[\]().,*\u00C0-\uFFFF]*$/);
+    for (const type of hostileTypes) expect(diagramType(type, 12)).toMatch(/^[A-Za-z_*\u00C0-\uFFFF][A-Za-z0-9_\-[\]().,*\u00C0-\uFFFF]*$/);
+    // Mermaid 10.7's attribute word (GitLab): ASCII only, no dots, no commas.
+    for (const type of hostileTypes) expect(diagramType(type)).toMatch(/^[A-Za-z_][A-Za-z0-9_\-[\]()]*$/);
   });
 
   it('brings ORM type spellings to format_type spellings', () => {
@@ -164,8 +167,10 @@ describe('escaping and types', () => {
     expect(escapeText('a"b%c#d')).toBe('a#quot;b#37;c#35;d');
     expect(escapeText('')).toBe('#32;');
     expect(attributeName('email')).toBe('email');
-    expect(attributeName('PK')).toBe('`PK`');
-    expect(attributeName('My Column')).toBe('`My Column`');
+    expect(attributeName('PK', 12)).toBe('`PK`');
+    expect(attributeName('My Column', 12)).toBe('`My Column`');
+    expect(attributeName('PK')).toBe('_PK');
+    expect(attributeName('My Column')).toBe('My_Column');
   });
 
   it('draws each relation kind with its crow\'s foot', () => {

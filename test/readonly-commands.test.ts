@@ -55,9 +55,14 @@ const commandPlans: Record<string, Plan> = {
     { args: ['export', '--format', 'json', '--source', 'orm'], codes: ok },
   ],
   // After export (the map's order): checks the files export wrote.
-  check: (t, out) => ['md', 'mmd', 'json'].map((ext) => ({ args: ['check', join(out, `${t.model}.${ext}`)], codes: ok })),
+  check: (t, out) => [
+    ...['md', 'mmd', 'json'].map((ext) => ({ args: ['check', join(out, `${t.model}.${ext}`)], codes: ok })),
+    { args: ['check', join(out, `${t.model}-docs`), '--rows'], codes: ok },
+  ],
   // lint exits 1 when a finding is an error; either way it ran.
   lint: () => [{ args: ['lint', '--format', 'json'], codes: [0, 1] }],
+  // The docs folder (row counts read in a read-only transaction); check reads it below.
+  docs: (t, out) => [{ args: ['docs', '--out', join(out, `${t.model}-docs`), '--source', 'db'], codes: ok }],
   compare: (t) => [{ args: ['compare', t.compare.entity, '--populate', t.compare.populate, '--repeat', '1', '--sweep', '1,2', '--format', 'json'], codes: ok }],
   // The preview counts what a delete would remove; every format, plain and composite keys.
   cascade: (t) => t.cascade.flatMap((c, i) => [{ args: ['cascade', c.entity, c.id, '--format', i ? 'markdown' : 'json'], codes: ok }, ...(i ? [] : [{ args: ['cascade', c.entity, c.id], codes: ok }])]),
@@ -152,8 +157,9 @@ describe.each(targets)('read-only: $label', ({ make }) => {
       ran.push(what);
       if (!codes.includes(result.code ?? -1)) failures.push(`${what} exited ${result.code} (expected ${codes.join(' or ')}):\n${result.stderr.slice(0, 1500)}`);
     };
-    // export first: check reads the files it writes.
-    const ordered = [...commands.filter((c) => c === 'export'), ...commands.filter((c) => c !== 'export' && c !== 'serve')];
+    // export and docs first: check reads the files they write.
+    const writers = ['export', 'docs'];
+    const ordered = [...commands.filter((c) => writers.includes(c)), ...commands.filter((c) => !writers.includes(c) && c !== 'serve')];
     for (const name of ordered) {
       const plan = commandPlans[name]!;
       let invocations: Invocation[];

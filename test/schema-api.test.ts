@@ -3,6 +3,7 @@
  * uses, 400 naming the bad parameter, 503 with the reason while the database is down and
  * recovery when it is back.
  */
+import { chooseLayout } from '../common/mermaid-config.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextFor, targets } from './helpers/targets.ts';
 import { createContext, type AppContext } from '../server/context.ts';
@@ -49,12 +50,19 @@ describe.each(targets)('schema API on $name', (target) => {
     const res = await get('/diagram?source=db&collapsePivots=1');
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text) as DiagramResponse;
-    expect(Object.keys(body).sort()).toEqual(['aliases', 'collapsePivots', 'depth', 'focus', 'limits', 'mermaid', 'omitted', 'overview', 'source', 'tables', 'title', 'truncated']);
+    expect(Object.keys(body).sort()).toEqual(['aliases', 'collapsePivots', 'depth', 'focus', 'layout', 'limits', 'mermaid', 'omitted', 'overview', 'source', 'tables', 'title', 'truncated']);
     expect(body).toMatchObject({ source: 'db', focus: null, collapsePivots: true, truncated: false, overview: false, omitted: 0 });
     expect(body.tables).toHaveLength(8);
     expect(Object.values(body.aliases).sort()).toEqual([...body.tables].sort());
     expect(body.mermaid).toContain(' }o--o{ ');
     await mermaid.parse(body.mermaid);
+    // The layout: chosen by size (8 tables), or as asked; a bad one names the parameter.
+    expect(body.layout).toBe(chooseLayout(8));
+    expect((JSON.parse((await get('/diagram?source=db&layout=dagre')).text) as DiagramResponse).layout).toBe('dagre');
+    expect((JSON.parse((await get('/diagram?source=db&layout=elk')).text) as DiagramResponse).layout).toBe('elk');
+    const badLayout = await get('/diagram?layout=circle');
+    expect(badLayout.status).toBe(400);
+    expect((JSON.parse(badLayout.text) as { error: string }).error).toContain('Parameter "layout" must be dagre, elk or auto');
 
     const focused = JSON.parse((await get('/diagram?source=orm&focus=Profile&depth=1')).text) as DiagramResponse;
     expect(focused.focus).toBe('public.profiles');

@@ -68,6 +68,8 @@ export interface DiagramParams {
   depth?: number | null;
   /** Only these schemas (comma-separated), e.g. one schema's overview of a large database. */
   schema?: string | null;
+  /** Mermaid layout (dagre, elk); absent: the server chooses by size. */
+  layout?: string | null;
 }
 
 // ---- Calls -------------------------------------------------------------------------------
@@ -76,7 +78,7 @@ export const api = {
   health: (signal?: AbortSignal) => request<Health>('/health', { signal }),
   schema: (source: SchemaSource, signal?: AbortSignal) => request<SchemaModel>(`/schema${query({ source })}`, { signal }),
   diagram: (p: DiagramParams, signal?: AbortSignal) =>
-    request<DiagramResponse>(`/diagram${query({ source: p.source, format: 'mermaid', focus: p.focus, depth: p.focus ? p.depth : null, schema: p.schema })}`, { signal }),
+    request<DiagramResponse>(`/diagram${query({ source: p.source, format: 'mermaid', focus: p.focus, depth: p.focus ? p.depth : null, schema: p.schema, layout: p.layout ?? null })}`, { signal }),
   drift: (signal?: AbortSignal) => request<unknown>('/drift', { signal }).then(findingsOf),
   lint: (source: SchemaSource, signal?: AbortSignal) => request<unknown>(`/lint${query({ source })}`, { signal }).then(findingsOf),
   entities: (signal?: AbortSignal) => request<EntitiesResponse>('/entities', { signal }),

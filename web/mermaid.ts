@@ -5,7 +5,7 @@
  * screen; exports always use the shared configuration as is.
  */
 import type { Mermaid } from 'mermaid';
-import { mermaidConfig } from '../common/mermaid-config.ts';
+import { mermaidConfig, type DiagramLayout } from '../common/mermaid-config.ts';
 import type { Theme } from './theme.ts';
 
 let loading: Promise<Mermaid> | null = null;
@@ -53,10 +53,22 @@ const darkVariables = {
 
 export class DiagramTooLargeError extends Error {}
 
-async function renderString(text: string, id: string, theme: Theme | 'export'): Promise<string> {
+/** ELK (@mermaid-js/layout-elk, 600 KB) is loaded only for a diagram drawn with it. */
+let elk: Promise<void> | null = null;
+function registerElk(mermaid: Mermaid): Promise<void> {
+  elk ??= import('@mermaid-js/layout-elk').then((m) => mermaid.registerLayoutLoaders(m.default)).catch((error: unknown) => {
+    elk = null;
+    throw error;
+  });
+  return elk;
+}
+
+async function renderString(text: string, id: string, theme: Theme | 'export', layout: DiagramLayout = 'dagre'): Promise<string> {
   const mermaid = await loadMermaid();
+  if (layout === 'elk') await registerElk(mermaid);
   return serial(async () => {
-    const config = theme === 'dark' ? { ...mermaidConfig, theme: 'base' as const, themeVariables: darkVariables } : mermaidConfig;
+    const themed = theme === 'dark' ? { ...mermaidConfig, theme: 'base' as const, themeVariables: darkVariables } : mermaidConfig;
+    const config = { ...themed, layout };
     mermaid.initialize(config);
     let svg: string;
     const t0 = performance.now();
@@ -104,8 +116,8 @@ function hash(text: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
-function cacheKey(text: string, theme: Theme): string {
-  return cachePrefix + hash(`${import.meta.url}\u0000${theme}\u0000${text}`);
+function cacheKey(text: string, theme: Theme, layout: DiagramLayout = 'dagre'): string {
+  return cachePrefix + hash(`${import.meta.url}\u0000${theme}\u0000${layout === 'dagre' ? '' : layout}${text}`);
 }
 
 function cacheGet(key: string): string | null {
@@ -144,8 +156,8 @@ export function hasCachedDiagrams(): boolean {
 }
 
 /** True when this diagram is in the cache (the view then need not load Mermaid). */
-export function isCached(text: string, theme: Theme): boolean {
-  return cacheGet(cacheKey(text, theme)) !== null;
+export function isCached(text: string, theme: Theme, layout: DiagramLayout = 'dagre'): boolean {
+  return cacheGet(cacheKey(text, theme, layout)) !== null;
 }
 
 function toElement(svg: string): SVGSVGElement {
@@ -159,8 +171,8 @@ function toElement(svg: string): SVGSVGElement {
 }
 
 /** Renders for the screen (or takes the cached picture); returns a live SVG element. */
-export async function renderDiagram(text: string, theme: Theme): Promise<{ svg: SVGSVGElement; cached: boolean }> {
-  const key = cacheKey(text, theme);
+export async function renderDiagram(text: string, theme: Theme, layout: DiagramLayout = 'dagre'): Promise<{ svg: SVGSVGElement; cached: boolean }> {
+  const key = cacheKey(text, theme, layout);
   const hit = cacheGet(key);
   if (hit) {
     try {
@@ -169,12 +181,12 @@ export async function renderDiagram(text: string, theme: Theme): Promise<{ svg: 
       // a damaged entry: draw afresh
     }
   }
-  const svg = await renderString(text, `rs-${session}-${++counter}`, theme);
+  const svg = await renderString(text, `rs-${session}-${++counter}`, theme, layout);
   cachePut(key, svg);
   return { svg: toElement(svg), cached: false };
 }
 
 /** Renders with the shared configuration and the CLI's element id: the export's bytes. */
-export function renderForExport(text: string): Promise<string> {
-  return renderString(text, 'relscope-diagram', 'export');
+export function renderForExport(text: string, layout: DiagramLayout = 'dagre'): Promise<string> {
+  return renderString(text, 'relscope-diagram', 'export', layout);
 }

@@ -1,33 +1,37 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { databaseHelp, databaseOptions, parseCommand } from './options.ts';
 import { driftFor, openContext, parseSource } from './export.ts';
+import { checkDocsOptions, checkFolder } from './docs.ts';
 import { UserError } from '../errors.ts';
 import { filterSchemas, loadModel, parseSchemaList } from '../schema/load.ts';
 import { comparableJson, lineDiff, parseExport, renderExportText, type ExportSpec } from '../render/document.ts';
 
 export const summary = 'exit 1 when a file written by export no longer matches the schema (for CI)';
 
-export const help = `relscope check FILE [--source orm|db] [--schema A,B]
+export const help = `relscope check FILE|DIR [--source orm|db] [--schema A,B]
 
 Makes FILE again (a markdown, mermaid or json file written by \`relscope export\`) with the
 options recorded in it and compares: exit 0 when it matches, exit 1 with a diff when the
-schema changed since, exit 2 when FILE is not a relscope export.
+schema changed since, exit 2 when FILE is not a relscope export. DIR is a folder written by
+\`relscope docs\`: every file is compared (row counts only with --rows).
 
   --source orm|db   compare with this source (default: the one FILE was exported from)
   --schema A,B      json only: compare these schemas (markdown/mermaid record their own)
+  --rows            DIR only: compare the row counts too (they are data, not schema)
 ${databaseHelp}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand('check', argv, { ...databaseOptions, source: { type: 'string' }, schema: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseCommand('check', argv, { ...databaseOptions, ...checkDocsOptions, source: { type: 'string' }, schema: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
   if (values.help) {
     console.log(help);
     return 0;
   }
   if (positionals.length !== 1) throw new UserError(`check takes one FILE (written by \`relscope export --out FILE\`), got ${positionals.length}. See \`relscope check --help\`.`);
   const file = positionals[0]!;
+  // A folder is a docs folder written by `relscope docs` (server/commands/docs.ts).
+  if (existsSync(file) && statSync(file).isDirectory()) return checkFolder(file, values);
   let text: string;
   try {
-    if (statSync(file).isDirectory()) throw new UserError(`check: ${file} is a directory; name a file written by \`relscope export --out FILE\`.`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof UserError) throw error;
@@ -64,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
         spec.collapsePivots ? ' --collapse-pivots' : '',
         spec.schemas ? ` --schema ${spec.schemas.join(',')}` : '',
         spec.format === 'markdown' ? (spec.drift ? ' --drift' : ' --no-drift') : '',
+        spec.mermaid ? ` --mermaid ${spec.mermaid}` : '',
         ` --out ${file}`,
       ].join('');
     }

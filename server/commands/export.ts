@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { databaseHelp, databaseOptions, contextFromOptions, parseCommand, parseIntegerOption } from './options.ts';
-import { prepareDemo, type AppContext } from '../context.ts';
+import { isProjectContext, prepareDemo, type AppContext } from '../context.ts';
+import { demoTables } from '../demo/schema.ts';
 import { UserError } from '../errors.ts';
 import { drift as computeDrift, type Finding } from '../schema/drift.ts';
 import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
+import { modelFromDatabase } from '../schema/from-catalog.ts';
 import type { SchemaModel, SchemaSource } from '../../common/schema-model.ts';
 import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
 import { planDiagram, type Diagram } from '../render/mermaid.ts';
-import { renderImage } from '../render/image.ts';
+import { parseMermaidSyntax, mermaidHelp } from './mermaid-option.ts';
+import { parseLayout } from '../render/layout.ts';
+import { chooseLayout } from '../../common/mermaid-config.ts';
 
 export const summary = 'write the schema as Mermaid, Markdown, SVG, PNG or JSON';
 
@@ -31,6 +35,10 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
   --schema A,B          read these schemas only (default: all but the system ones)
   --drift / --no-drift  markdown: list drift (orm vs db) under each table; default on for
                         --source db when the database holds the ORM's tables
+${mermaidHelp}
+  --layout dagre|elk|auto  svg, png: Mermaid's layout (default auto: ELK up to
+                        60 tables, where it draws no edge behind a box; dagre above,
+                        where ELK takes 3x as long; see README)
 ${databaseHelp}
 
 Big schemas: a diagram Mermaid would refuse (over 50,000 characters) or take minutes to lay
@@ -48,6 +56,8 @@ export const exportOptions = {
   schema: { type: 'string' },
   drift: { type: 'boolean' },
   'no-drift': { type: 'boolean' },
+  mermaid: { type: 'string' },
+  layout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -109,6 +119,12 @@ export async function resolveDrift(ctx: AppContext, spec: Pick<ExportSpec, 'form
   if (spec.format !== 'markdown') return { enabled: false, findings: null };
   if (flags.drift && flags.noDrift) throw new UserError('--drift and --no-drift exclude each other.');
   if (flags.noDrift || (!flags.drift && spec.source === 'orm')) return { enabled: false, findings: null };
+  // Without a project of the user's, the ORM model is relscope's demo: a database without any of
+  // the demo's tables is decided here, without starting MikroORM (seconds to load).
+  if (!flags.drift && spec.source === 'db' && !isProjectContext(ctx)) {
+    const demoIds = new Set(demoTables.map((t) => `public.${t}`));
+    if (!model.tables.some((t) => demoIds.has(t.id))) return { enabled: false, findings: null };
+  }
   const orm = spec.source === 'orm' ? model : await ormModel(ctx);
   const db = spec.source === 'db' ? model : await loadModel(ctx, 'db');
   if (!flags.drift) {
@@ -154,15 +170,23 @@ export async function run(argv: string[]): Promise<number> {
     drift: false,
     schemas: parseSchemaList(values.schema),
   };
+  if (values.layout !== undefined && format !== 'svg' && format !== 'png') throw new UserError(`--layout applies to svg and png (the renderer lays them out); ${format} is text, laid out by whoever renders it.`);
+  parseLayout(values.layout);
+  const mermaid = parseMermaidSyntax(values.mermaid);
+  if (mermaid !== 10) spec.mermaid = mermaid;
 
   const ctx = await openContext(values);
   try {
-    const model = await loadModel(ctx, source, spec.schemas);
+    // One read, no cache: the catalog fingerprint that keeps `serve`'s cache fresh is an extra
+    // connection and query that a one-shot export does not need.
+    const model = source === 'db' ? await modelFromDatabase(ctx.target, { schemas: spec.schemas ?? undefined }) : await loadModel(ctx, source, spec.schemas);
     let output: string | Buffer;
     let diagram: Diagram | null = null;
     if (format === 'svg' || format === 'png') {
-      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus' });
-      output = await renderImage(diagram.mermaid, format);
+      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus', mermaid: spec.mermaid });
+      // Loaded only here: playwright-core takes seconds to import.
+      const { renderImage } = await import('../render/image.ts');
+      output = await renderImage(diagram.mermaid, format, parseLayout(values.layout) ?? chooseLayout(diagram.tables.length));
     } else {
       const driftNotes = await resolveDrift(ctx, spec, model, { drift: values.drift, noDrift: values['no-drift'] });
       spec.drift = driftNotes.enabled;

@@ -2,7 +2,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createContext, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
 import { findConfig, searchedPaths } from '../project/discover.ts';
-import { initProjectOrm, loadProject } from '../project/load.ts';
 
 /** Options every command that reads a database accepts. */
 export const databaseOptions = {
@@ -65,6 +64,8 @@ export async function contextFromOptions(values: DatabaseValues, cwd = process.c
     console.error(`relscope: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}): showing the built-in demo model${dbUrl ? '' : ' on the embedded database'}. Pass --config PATH for your project, or --demo to say you mean the demo.`);
     return ctx;
   }
+  // Imported only when there is a project: it loads MikroORM (seconds).
+  const { initProjectOrm, loadProject } = await import('../project/load.ts');
   const project = await loadProject(found, cwd, values.context);
   const dbUrl = values.db ?? envUrl ?? project.configUrl;
   if (!dbUrl) throw new UserError(`${project.label} names no database (no dbName or clientUrl); pass --db postgresql://user@host:5432/dbname.`, { exitCode: 2 });

@@ -8,6 +8,7 @@ import { loadEnvironmentVars } from '@mikro-orm/core';
 import { UserError, errorMessage } from '../errors.ts';
 import { cliSettings, type FoundConfig } from './discover.ts';
 import { prepareLoader, type LoaderChoice } from './loader.ts';
+import { ensureTsx } from './tsx.ts';
 
 /** A user's MikroORM project: its options, ready for relscope to initialise. */
 export interface LoadedProject {
@@ -33,6 +34,7 @@ const relscopeRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export async function loadProject(found: FoundConfig, cwd: string, contextName?: string): Promise<LoadedProject> {
   const shown = relative(cwd, found.path) || found.path;
   const settings = cliSettings(cwd);
+  await ensureTsx();
   const loader = prepareLoader(found.path, cwd, settings);
   let mod: Record<string, unknown>;
   try {
@@ -229,7 +231,7 @@ function relativePaths(text: string, cwd: string): string {
 }
 
 /** Source files of relscope itself (in a checkout the test fixtures live beside them). */
-const ownSources = ['server', 'entities', 'bin'].map((dir) => resolve(relscopeRoot, dir) + sep);
+const ownSources = ['server', 'entities', 'bin', 'dist'].map((dir) => resolve(relscopeRoot, dir) + sep);
 
 function userFrame(error: unknown): { file: string; line: number } | null {
   const stack = error instanceof Error ? error.stack ?? '' : '';

@@ -13,6 +13,7 @@ import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common
 import { renderJson, isSchemaModel } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
 import { planDiagram, type Diagram } from './mermaid.ts';
+import { defaultMermaidSyntax, mermaidSyntaxes, type MermaidSyntax } from '../schema/types.ts';
 
 export const exportFormats = ['mermaid', 'markdown', 'svg', 'png', 'json'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -29,12 +30,16 @@ export interface ExportSpec {
   drift: boolean;
   /** Schemas read; null for all. */
   schemas: string[] | null;
+  /** The oldest Mermaid that must parse the text (`--mermaid`); absent means 10, the portable default. */
+  mermaid?: MermaidSyntax;
 }
 
 const headerPrefix = 'relscope export ';
 
 function headerJson(spec: ExportSpec): string {
-  const ordered = { format: spec.format, source: spec.source, focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, drift: spec.drift, schemas: spec.schemas };
+  const ordered: Record<string, unknown> = { format: spec.format, source: spec.source, focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, drift: spec.drift, schemas: spec.schemas };
+  // Recorded only when not the default, so default exports keep their header.
+  if (spec.mermaid && spec.mermaid !== defaultMermaidSyntax) ordered.mermaid = spec.mermaid;
   // Kept safe inside an HTML comment and on one line: no "--", "<", ">" or line breaks.
   return JSON.stringify(ordered).replace(/-/g, '\\u002d').replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
 }
@@ -67,6 +72,7 @@ export function parseExport(text: string): ParsedExport | null {
             collapsePivots: raw.collapsePivots === true,
             drift: raw.drift === true,
             schemas: Array.isArray(raw.schemas) ? raw.schemas.map(String) : null,
+            ...((mermaidSyntaxes as readonly unknown[]).includes(raw.mermaid) && raw.mermaid !== defaultMermaidSyntax ? { mermaid: raw.mermaid } : {}),
           },
         };
       }
@@ -95,7 +101,7 @@ export interface RenderedText {
 /** The text of a mermaid, markdown or json export: same model and spec, same bytes. */
 export function renderExportText(spec: ExportSpec, model: SchemaModel, drift: Finding[] | null = null): RenderedText {
   const scoped = filterSchemas(model, spec.schemas);
-  const diagramOptions = { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus' };
+  const diagramOptions = { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus', mermaid: spec.mermaid };
   if (spec.format === 'json') {
     if (spec.focus) throw new UserError('--focus applies to diagrams (mermaid, markdown, svg, png); the json export is always the whole model.');
     return { text: renderJson(scoped), diagram: null };

@@ -8,7 +8,10 @@ import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { UserError } from '../errors.ts';
-import { mermaidConfig } from '../../common/mermaid-config.ts';
+import { mermaidConfig, type DiagramLayout } from '../../common/mermaid-config.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { elkScriptDir } from './layout.ts';
 
 export type ImageFormat = 'svg' | 'png';
 
@@ -48,6 +51,7 @@ export function requireChromium(env: NodeJS.ProcessEnv = process.env): string {
 
 export const mermaidScript = fileURLToPath(import.meta.resolve('mermaid/dist/mermaid.min.js'));
 
+const localOrigin = 'http://relscope.invalid';
 const pageHtml = '<!doctype html><html><head><meta charset="utf-8"><style>html,body{margin:0;background:#fff}</style></head><body><div id="out"></div></body></html>';
 
 /** One Chromium with Mermaid loaded, reused for several renders; close() when done. */
@@ -68,12 +72,28 @@ export class MermaidRenderer {
     return this.browser.isConnected();
   }
 
-  async render(text: string, format: ImageFormat): Promise<Buffer> {
-    const context = await this.browser.newContext({ deviceScaleFactor: format === 'png' ? 2 : 1, javaScriptEnabled: true, offline: true });
+  async render(text: string, format: ImageFormat, layout: DiagramLayout = 'dagre'): Promise<Buffer> {
+    // ELK's browser build is ES modules loading their own chunks: they are served from
+    // node_modules under a made-up origin; every other request is refused (no network).
+    const context = await this.browser.newContext({ deviceScaleFactor: format === 'png' ? 2 : 1, javaScriptEnabled: true, offline: layout === 'dagre' });
     try {
       const page = await context.newPage();
-      await page.setContent(pageHtml);
-      await page.addScriptTag({ path: mermaidScript });
+      if (layout === 'elk') {
+        await context.route('**/*', async (route) => {
+          const url = new URL(route.request().url());
+          if (url.origin !== localOrigin) return route.abort();
+          if (url.pathname === '/') return route.fulfill({ contentType: 'text/html', body: pageHtml });
+          const file = url.pathname.startsWith('/elk/') ? join(elkScriptDir, url.pathname.slice(5).replace(/\.\.+/g, '')) : null;
+          return file ? route.fulfill({ contentType: 'text/javascript', body: readFileSync(file) }) : route.abort();
+        });
+        await page.goto(`${localOrigin}/`);
+        await page.addScriptTag({ path: mermaidScript });
+        await page.addScriptTag({ type: 'module', content: `import elk from '${localOrigin}/elk/mermaid-layout-elk.esm.min.mjs'; mermaid.registerLayoutLoaders(elk); window.relscopeElk = true;` });
+        await page.waitForFunction(() => (globalThis as unknown as { relscopeElk?: boolean }).relscopeElk === true);
+      } else {
+        await page.setContent(pageHtml);
+        await page.addScriptTag({ path: mermaidScript });
+      }
       const result = await page.evaluate(async ({ text, config }) => {
         type MermaidGlobal = { initialize(c: unknown): void; render(id: string, t: string): Promise<{ svg: string }> };
         const mermaid = (globalThis as unknown as { mermaid: MermaidGlobal }).mermaid;
@@ -86,7 +106,7 @@ export class MermaidRenderer {
         } catch (error) {
           return { svg: '', error: error instanceof Error ? error.message : String(error) };
         }
-      }, { text, config: mermaidConfig });
+      }, { text, config: { ...mermaidConfig, layout } });
       if (result.error !== null) throw new UserError(`Mermaid could not render the diagram: ${result.error.split('\n')[0]}`, { status: 500, exitCode: 1 });
       if (result.svg.includes('Maximum text size in diagram exceeded')) {
         throw new UserError('Mermaid refused the diagram as too large; export an overview or use --focus TABLE --depth N.', { status: 500, exitCode: 1 });
@@ -116,26 +136,26 @@ const maxRendered = 16;
  * Calls are queued, one browser at a time: each holds a few hundred MB. Answers are kept for
  * the last 16 texts, so a page reload or a repeated export does not start a browser again.
  */
-export function renderImage(text: string, format: ImageFormat): Promise<Buffer> {
-  const key = `${format}\u0000${text}`;
+export function renderImage(text: string, format: ImageFormat, layout: DiagramLayout = 'dagre'): Promise<Buffer> {
+  const key = `${format}\u0000${layout}\u0000${text}`;
   const hit = rendered.get(key);
   if (hit) {
     rendered.delete(key);
     rendered.set(key, hit);
     return hit;
   }
-  const result = renderImageUncached(text, format);
+  const result = renderImageUncached(text, format, layout);
   rendered.set(key, result);
   if (rendered.size > maxRendered) rendered.delete(rendered.keys().next().value!);
   result.catch(() => rendered.delete(key));
   return result;
 }
 
-function renderImageUncached(text: string, format: ImageFormat): Promise<Buffer> {
+function renderImageUncached(text: string, format: ImageFormat, layout: DiagramLayout): Promise<Buffer> {
   const run = queue.then(async () => {
     const renderer = await MermaidRenderer.launch();
     try {
-      return await renderer.render(text, format);
+      return await renderer.render(text, format, layout);
     } finally {
       await renderer.close();
     }

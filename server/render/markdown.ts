@@ -45,10 +45,14 @@ function columnKeys(table: Table, column: Column): string {
   return keys.join(', ');
 }
 
-function describeRelation(relation: Relation, tableId: string, tables: Map<string, Table>): string {
+/** Where a table's section is: an anchor in one document, or another file (the docs folder). */
+export type TableHref = (tableId: string) => string;
+const anchorHref: TableHref = (id) => `#${anchor(id)}`;
+
+function describeRelation(relation: Relation, tableId: string, tables: Map<string, Table>, href: TableHref = anchorHref): string {
   const view = viewFrom(relation, tableId);
   const other = tables.get(view.other);
-  const otherName = other ? `[${mdCode(other.id)}](#${anchor(other.id)})` : mdCode(view.other);
+  const otherName = other ? `[${mdCode(other.id)}](${href(other.id)})` : mdCode(view.other);
   const parts: string[] = [];
   if (relation.kind === 'm:n') {
     parts.push(`**m:n** with ${otherName} through ${mdCode(relation.via?.table ?? '?')}${relation.via?.entity ? ` (entity ${mdCode(relation.via.entity)})` : relation.via?.plainPivot ? ' (plain pivot table)' : ''}`);
@@ -77,8 +81,8 @@ function describeRelation(relation: Relation, tableId: string, tables: Map<strin
   return `- ${[...parts, ...orm].join('; ')}`;
 }
 
-function tableSection(table: Table, model: SchemaModel, tables: Map<string, Table>, drift: Finding[] | null): string[] {
-  const out: string[] = [`### ${mdText(table.id)}`, ''];
+export function tableSection(table: Table, model: SchemaModel, tables: Map<string, Table>, drift: Finding[] | null, href: TableHref = anchorHref, heading = `### ${mdText(table.id)}`): string[] {
+  const out: string[] = heading ? [heading, ''] : [];
   const facts: string[] = [];
   if (table.kind !== 'table') facts.push(`*${table.kind}*`);
   if (table.entity) facts.push(`Entity ${mdCode(table.entity)}`);
@@ -112,9 +116,9 @@ function tableSection(table: Table, model: SchemaModel, tables: Map<string, Tabl
     out.push('**Relations**', '');
     for (const r of related) {
       if (r.via?.table === table.id && r.from !== table.id && r.to !== table.id) {
-        out.push(`- pivot of the **m:n** between [${mdCode(r.from)}](#${anchor(r.from)}) and [${mdCode(r.to)}](#${anchor(r.to)})${r.fromProperty && r.fromEntity ? ` (ORM ${mdCode(`${r.fromEntity}.${r.fromProperty}`)})` : ''}`);
+        out.push(`- pivot of the **m:n** between [${mdCode(r.from)}](${href(r.from)}) and [${mdCode(r.to)}](${href(r.to)})${r.fromProperty && r.fromEntity ? ` (ORM ${mdCode(`${r.fromEntity}.${r.fromProperty}`)})` : ''}`);
       } else {
-        out.push(describeRelation(r, table.id, tables));
+        out.push(describeRelation(r, table.id, tables, href));
       }
     }
     out.push('');

@@ -20,7 +20,7 @@
  */
 import { UserError } from '../errors.ts';
 import type { Relation, SchemaModel, Table } from '../../common/schema-model.ts';
-import { diagramType } from '../schema/types.ts';
+import { defaultMermaidSyntax, diagramType, isPlainAttributeWord, portableWordOf, type MermaidSyntax } from '../schema/types.ts';
 import { diagramLimits } from '../../common/mermaid-config.ts';
 
 export type DiagramLimits = { maxTextSize: number; maxEntities: number; maxOverviewEntities: number; maxEdges: number };
@@ -36,6 +36,8 @@ export interface DiagramOptions {
   limits?: Partial<DiagramLimits>;
   /** How the focus option is called where it came from, for error messages ("--focus", "focus"). */
   focusLabel?: string;
+  /** The Mermaid the text is written for (default 10: parses in 10.7 and every later one). */
+  mermaid?: MermaidSyntax;
 }
 
 export interface Diagram {
@@ -57,6 +59,8 @@ export interface Diagram {
 export interface RenderOptions {
   attributes: boolean;
   collapsePivots: boolean;
+  /** The Mermaid the text is written for (default 10: parses in 10.7 and every later one). */
+  mermaid?: MermaidSyntax;
 }
 
 const indent = '    ';
@@ -101,12 +105,27 @@ export function escapeText(text: string): string {
   return out.length ? out : '#32;';
 }
 
-const plainAttributeName = /^[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\-\u00C0-\uFFFF]*$/;
+/**
+ * A column name as Mermaid reads it: as is when it is one plain word in this syntax; else in
+ * backticks (12), or sanitised to a portable word (10, 11: `my id` -> my_id) with the real name
+ * kept in the attribute's comment (see attributeLine).
+ */
+export function attributeName(name: string, syntax: MermaidSyntax = defaultMermaidSyntax): string {
+  if (isPlainAttributeWord(name, syntax) && !needsMarkdownEscape(name)) return name;
+  if (syntax === 12) return `\`${escapeText(name)}\``;
+  return portableWordOf(name);
+}
 
-/** A column name: as is when Mermaid reads it as one plain word, else in backticks. */
-export function attributeName(name: string): string {
-  if (plainAttributeName.test(name) && !/^(pk|fk|uk)$/i.test(name) && !needsMarkdownEscape(name)) return name;
-  return `\`${escapeText(name)}\``;
+/** The attribute's comment: the real name when the written one differs, then the column comment's first line. */
+export function attributeComment(name: string, comment: string | null, syntax: MermaidSyntax = defaultMermaidSyntax): string | null {
+  const parts: string[] = [];
+  if (syntax !== 12 && attributeName(name, syntax) !== name) parts.push(name);
+  if (comment) {
+    const first = comment.split('\n')[0]!.trim();
+    const short = [...first].length > 60 ? `${[...first].slice(0, 59).join('')}…` : first;
+    if (short) parts.push(short);
+  }
+  return parts.length ? parts.join(': ') : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,6 +185,7 @@ export function renderErDiagram(model: SchemaModel, tableIds: Iterable<string>, 
   const wanted = new Set(tableIds);
   const collapsed = options.collapsePivots ? collapsiblePivots(model) : new Set<string>();
   const tables = model.tables.filter((t) => wanted.has(t.id) && !collapsed.has(t.id));
+  const syntax = options.mermaid ?? defaultMermaidSyntax;
   const qualified = new Set(model.tables.map((t) => t.schema)).size > 1;
   const aliasOf = new Map<string, string>();
   const aliases: Record<string, string> = {};
@@ -186,13 +206,10 @@ export function renderErDiagram(model: SchemaModel, tableIds: Iterable<string>, 
       if (facts.pk.has(column.name)) keys.push('PK');
       if (facts.fk.has(column.name)) keys.push('FK');
       if (facts.uk.has(column.name) && !facts.pk.has(column.name)) keys.push('UK');
-      let line = `${indent}${indent}${diagramType(column.type)} ${attributeName(column.name)}`;
+      let line = `${indent}${indent}${diagramType(column.type, syntax)} ${attributeName(column.name, syntax)}`;
       if (keys.length) line += ` ${keys.join(', ')}`;
-      if (column.comment) {
-        const first = column.comment.split('\n')[0]!.trim();
-        const short = [...first].length > 60 ? `${[...first].slice(0, 59).join('')}…` : first;
-        if (short) line += ` "${escapeText(short)}"`;
-      }
+      const comment = attributeComment(column.name, column.comment, syntax);
+      if (comment) line += ` "${escapeText(comment)}"`;
       lines.push(line);
     }
     lines.push(`${indent}}`);
@@ -297,21 +314,24 @@ function fits(text: string, entities: number, edges: number, limits: DiagramLimi
   return text.length <= limits.maxTextSize && entities <= (attributes ? limits.maxEntities : limits.maxOverviewEntities) && edges <= limits.maxEdges;
 }
 
-function draw(model: SchemaModel, ids: string[], attributes: boolean, collapsePivots: boolean) {
-  return renderErDiagram(model, ids, { attributes, collapsePivots });
+/** How diagrams are drawn inside one plan: pivots collapsed or not, and for which Mermaid. */
+type DrawMode = { collapsePivots: boolean; mermaid?: MermaidSyntax };
+
+function draw(model: SchemaModel, ids: string[], attributes: boolean, mode: DrawMode) {
+  return renderErDiagram(model, ids, { attributes, ...mode });
 }
 
 /**
  * Keeps the longest prefix of `ordered` (most important first) that fits, by bisection on
  * the number of tables; never returns an empty diagram while one table fits.
  */
-function largestFittingPrefix(model: SchemaModel, ordered: string[], attributes: boolean, collapsePivots: boolean, limits: DiagramLimits) {
+function largestFittingPrefix(model: SchemaModel, ordered: string[], attributes: boolean, mode: DrawMode, limits: DiagramLimits) {
   let lo = 1;
   let hi = Math.min(ordered.length, attributes ? limits.maxEntities : limits.maxOverviewEntities);
-  let best = draw(model, ordered.slice(0, 1), attributes, collapsePivots);
+  let best = draw(model, ordered.slice(0, 1), attributes, mode);
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const candidate = draw(model, ordered.slice(0, mid), attributes, collapsePivots);
+    const candidate = draw(model, ordered.slice(0, mid), attributes, mode);
     if (fits(candidate.text, candidate.tables.length, candidate.edges, limits, attributes)) {
       best = candidate;
       lo = mid + 1;
@@ -349,16 +369,17 @@ export function planDiagram(model: SchemaModel, options: DiagramOptions = {}): D
     scope = model.tables.map((t) => t.id).filter((id) => !collapsed.has(id));
     title = 'All tables';
   }
-  const full = draw(model, scope, true, collapsePivots);
+  const mode: DrawMode = { collapsePivots, mermaid: options.mermaid };
+  const full = draw(model, scope, true, mode);
   const scopeSize = full.tables.length;
   if (fits(full.text, full.tables.length, full.edges, limits, true)) return diagram(title, full, false, false, 0);
-  const names = draw(model, scope, false, collapsePivots);
+  const names = draw(model, scope, false, mode);
   if (fits(names.text, names.tables.length, names.edges, limits, false)) return diagram(`${title} (overview: names only)`, names, true, false, 0);
   // Too big even as names: keep what matters most. A focus keeps its nearest tables (BFS
   // order), a whole schema its best-connected tables.
   const ordered = options.focus ? scope : byDegree(model, scope, collapsePivots);
-  const withColumns = options.focus ? largestFittingPrefix(model, ordered, true, collapsePivots, limits) : null;
-  const part = withColumns && withColumns.tables.length >= Math.min(10, scopeSize) ? withColumns : largestFittingPrefix(model, ordered, false, collapsePivots, limits);
+  const withColumns = options.focus ? largestFittingPrefix(model, ordered, true, mode, limits) : null;
+  const part = withColumns && withColumns.tables.length >= Math.min(10, scopeSize) ? withColumns : largestFittingPrefix(model, ordered, false, mode, limits);
   const overview = part !== withColumns;
   const omitted = scopeSize - part.tables.length;
   const what = options.focus ? 'nearest' : 'best-connected';
@@ -388,7 +409,7 @@ export function planDiagramSet(model: SchemaModel, options: DiagramOptions = {})
     const parts: ReturnType<typeof draw>[] = [];
     let rest = ordered;
     while (rest.length) {
-      const part = largestFittingPrefix(model, rest, true, collapsePivots, limits);
+      const part = largestFittingPrefix(model, rest, true, { collapsePivots, mermaid: options.mermaid }, limits);
       const drawnIds = new Set(part.tables);
       parts.push(part);
       rest = rest.filter((id) => !drawnIds.has(id));

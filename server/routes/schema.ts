@@ -24,7 +24,8 @@ import { countFindings, lint } from '../schema/lint.ts';
 import { filterSchemas, loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
 import type { SchemaSource } from '../../common/schema-model.ts';
 import { planDiagram, resolveTable, type Diagram } from '../render/mermaid.ts';
-import { diagramLimits } from '../../common/mermaid-config.ts';
+import { chooseLayout, diagramLimits, type DiagramLayout } from '../../common/mermaid-config.ts';
+import { parseLayout } from '../render/layout.ts';
 import { renderImage } from '../render/image.ts';
 
 export interface DiagramResponse extends Diagram {
@@ -34,11 +35,13 @@ export interface DiagramResponse extends Diagram {
   depth: number;
   collapsePivots: boolean;
   limits: typeof diagramLimits;
+  /** Mermaid layout to draw it with: the `layout` parameter, else chosen by size (chooseLayout). */
+  layout: DiagramLayout;
 }
 
 const known = {
   schema: ['source', 'schema'],
-  diagram: ['source', 'format', 'focus', 'depth', 'collapsePivots', 'schema'],
+  diagram: ['source', 'format', 'focus', 'depth', 'collapsePivots', 'schema', 'layout'],
   drift: ['schema'],
   lint: ['source', 'schema'],
 } as const;
@@ -102,12 +105,13 @@ export function schemaRoutes(ctx: AppContext): Hono {
     const model = await loadModel(ctx, source, schemasParam(c));
     const focusId = focus ? resolveTable(model, focus, 'Parameter "focus"').id : null;
     const diagram = planDiagram(model, { focus: focusId, depth, collapsePivots, focusLabel: 'Parameter "focus"' });
+    const layout = parseLayout(single(c, 'layout'), 'Parameter "layout"') ?? chooseLayout(diagram.tables.length);
     if (format === 'text') return c.text(diagram.mermaid, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
     if (format === 'svg') {
-      const svg = await renderImage(diagram.mermaid, 'svg');
+      const svg = await renderImage(diagram.mermaid, 'svg', layout);
       return c.body(new Uint8Array(svg), 200, { 'Content-Type': 'image/svg+xml; charset=utf-8' });
     }
-    const body: DiagramResponse = { ...diagram, source, focus: focusId, depth, collapsePivots, limits: diagramLimits };
+    const body: DiagramResponse = { ...diagram, source, focus: focusId, depth, collapsePivots, limits: diagramLimits, layout };
     return c.json(body);
   });
 

@@ -6,7 +6,6 @@
  * database that went away is noticed at once).
  */
 import type { AppContext } from '../context.ts';
-import { modelFromOrm } from './from-orm.ts';
 import { modelFromDatabase } from './from-catalog.ts';
 import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common/schema-model.ts';
 
@@ -19,7 +18,8 @@ export type ModelContext = Pick<AppContext, 'target' | 'orm' | 'withClient'>;
 export function ormModel(ctx: ModelContext): Promise<SchemaModel> {
   let model = ormModels.get(ctx);
   if (!model) {
-    model = ctx.orm().then((orm) => modelFromOrm(orm));
+    // from-orm.ts imports MikroORM: loaded only when an ORM model is asked for.
+    model = ctx.orm().then(async (orm) => (await import('./from-orm.ts')).modelFromOrm(orm));
     ormModels.set(ctx, model);
     model.catch(() => ormModels.delete(ctx));
   }

@@ -108,10 +108,34 @@ const shortNames: [RegExp, string][] = [
 ];
 
 /**
+ * Which Mermaid renders the text. 10 (the default) is what GitLab (10.7) and Mermaid 11.0–11.4
+ * read: attribute words are ASCII letters, digits, `_ - [ ] ( )` only. 12 (also 11.5+) reads
+ * backtick-quoted names, dots, commas and non-ASCII letters in words. 11 is written like 10,
+ * because 11.0–11.4 lack the newer syntax.
+ */
+export type MermaidSyntax = 10 | 11 | 12;
+export const mermaidSyntaxes = [10, 11, 12] as const;
+export const defaultMermaidSyntax: MermaidSyntax = 10;
+
+/** Mermaid 10.7's attribute word (its lexer is case-insensitive; PK/FK/UK are keys, not words). */
+const portableWord = /^[A-Za-z_][A-Za-z0-9_\-[\]()]*$/;
+const keyWord = /^(pk|fk|uk)$/i;
+
+/** ASCII letters for accented ones (é -> e), "_" for anything else Mermaid 10 cannot read. */
+export function portableWordOf(text: string): string {
+  let out = text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9_\-[\]()]/g, '_');
+  if (!/^[A-Za-z_]/.test(out)) out = `_${out}`;
+  if (keyWord.test(out)) out = `_${out}`;
+  return out;
+}
+
+/**
  * One word Mermaid accepts as an attribute type: the short Postgres alias where there is one
  * (varchar(255), timestamptz, float8), no spaces, nothing outside Mermaid's type alphabet.
+ * Portable (10, 11): a schema-qualified type keeps its schema without the dot
+ * (inventory.product_status -> inventory_product_status), numeric(8,2) -> numeric(8_2).
  */
-export function diagramType(type: string): string {
+export function diagramType(type: string, syntax: MermaidSyntax = defaultMermaidSyntax): string {
   let short = type;
   for (const [pattern, replacement] of shortNames) {
     if (pattern.test(short)) {
@@ -120,9 +144,21 @@ export function diagramType(type: string): string {
     }
   }
   short = short.replace(/\s*,\s*/g, ',').replace(/"/g, '');
+  if (syntax !== 12) {
+    short = portableWordOf(short.replace(/\s+/g, '_'));
+    return portableWord.test(short) ? short : '_';
+  }
   // Mermaid's attribute word: a letter, underscore, * or non-ASCII first; then also digits - [ ] ( ) . ,
   short = short.replace(/[^A-Za-z0-9_\-[\]().,*\u00C0-\uFFFF]/g, '_');
   // A "~" pair would make a generic type, and the surrogate range is fine in the class above.
   if (!/^[A-Za-z_*\u00C0-\uFFFF]/.test(short)) short = `_${short}`;
+  if (keyWord.test(short)) short = `_${short}`;
   return short || '_';
+}
+
+/** True when a column name is written as is in this syntax (else it is quoted or sanitised). */
+export function isPlainAttributeWord(name: string, syntax: MermaidSyntax = defaultMermaidSyntax): boolean {
+  if (keyWord.test(name)) return false;
+  if (syntax !== 12) return portableWord.test(name) && !/[()[\]]/.test(name);
+  return /^[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\-\u00C0-\uFFFF]*$/.test(name);
 }

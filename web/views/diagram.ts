@@ -246,8 +246,8 @@ export function diagramView(container: HTMLElement): ViewInstance {
       return renderMarkdown(model, { focus: params.focus, depth: params.depth, drift: drift ?? null });
     };
     mount(exportHost, menuButton([icon('download', 15), 'Export'], [
-      { label: 'SVG', icon: 'download', testid: 'export-svg', action: async () => download(`${name()}.svg`, await renderForExport(needDiagram().mermaid), 'image/svg+xml') },
-      { label: 'PNG', icon: 'download', testid: 'export-png', action: async () => download(`${name()}.png`, await svgToPng(await renderForExport(needDiagram().mermaid))) },
+      { label: 'SVG', icon: 'download', testid: 'export-svg', action: async () => download(`${name()}.svg`, await renderForExport(needDiagram().mermaid, needDiagram().layout), 'image/svg+xml') },
+      { label: 'PNG', icon: 'download', testid: 'export-png', action: async () => download(`${name()}.png`, await svgToPng(await renderForExport(needDiagram().mermaid, needDiagram().layout))) },
       { label: 'Mermaid source', icon: 'download', testid: 'export-mermaid', action: () => download(`${name()}.mmd`, needDiagram().mermaid) },
       { label: 'Markdown', icon: 'download', testid: 'export-markdown', action: async () => download(`${name()}.md`, await markdown(), 'text/markdown;charset=utf-8') },
       { label: 'Copy Mermaid source', icon: 'copy', testid: 'copy-mermaid', action: () => copyText(needDiagram().mermaid, 'Mermaid source') },
@@ -309,12 +309,12 @@ export function diagramView(container: HTMLElement): ViewInstance {
         await renderMap(my);
       } else {
         const theme = currentTheme();
-        if (!isCached(response.mermaid, theme)) {
+        if (!isCached(response.mermaid, theme, response.layout)) {
           mount(viewport, spinner(response.tables.length > 40 ? `Drawing ${response.tables.length} tables…` : 'Drawing…'));
           // Let the spinner paint before Mermaid blocks the main thread.
           await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
         }
-        const { svg: el, cached } = await renderDiagram(response.mermaid, theme);
+        const { svg: el, cached } = await renderDiagram(response.mermaid, theme, response.layout);
         if (my !== seq) return;
         window.__relscope.diagramCached = cached;
         drawnFromCache = cached;
