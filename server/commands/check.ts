@@ -39,7 +39,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError(`check: ${file} is not a relscope export (no "relscope export" header on its first line, and not a schema-model JSON). Write it with \`relscope export --format markdown|mermaid|json --out ${file}\`.`);
   }
   const source = parseSource(values.source, parsed.kind === 'text' ? parsed.spec.source : parsed.model.source);
-  const ctx = await openContext(values);
+  // Re-drawing the ORM's model needs no database unless the file records drift notes.
+  const needsDb = source === 'db' || (parsed.kind === 'text' && parsed.spec.drift);
+  const ctx = await openContext(values, { database: needsDb ? 'now' : 'lazy' });
   try {
     let expected: string;
     let actual: string;

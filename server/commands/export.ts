@@ -56,8 +56,8 @@ export const exportOptions = {
  * tables are created when it is still empty, as `serve` does, so a first `relscope export`
  * shows the nine demo tables; no rows are written.
  */
-export async function openContext(values: Parameters<typeof contextFromOptions>[0]): Promise<AppContext> {
-  const ctx = await contextFromOptions(values);
+export async function openContext(values: Parameters<typeof contextFromOptions>[0], use: Parameters<typeof contextFromOptions>[2] = {}): Promise<AppContext> {
+  const ctx = await contextFromOptions(values, process.cwd(), use);
   if (ctx.target.kind !== 'embedded') return ctx;
   try {
     await prepareDemo(ctx);
@@ -155,7 +155,8 @@ export async function run(argv: string[]): Promise<number> {
     schemas: parseSchemaList(values.schema),
   };
 
-  const ctx = await openContext(values);
+  // The ORM's model is read from metadata: a database is dialled only for drift notes (--drift).
+  const ctx = await openContext(values, { database: source === 'orm' && !values.drift ? 'lazy' : 'now' });
   try {
     const model = await loadModel(ctx, source, spec.schemas);
     let output: string | Buffer;
