@@ -8,7 +8,9 @@ import { drift as computeDrift, type Finding } from '../schema/drift.ts';
 import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
 import type { SchemaModel, SchemaSource } from '../../common/schema-model.ts';
 import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
-import { planDiagram, type Diagram } from '../render/mermaid.ts';
+import { planDiagram, type Diagram, type EdgeLabels } from '../render/mermaid.ts';
+import { withOrmNames } from '../schema/orm-names.ts';
+import { filterSchemas } from '../../common/schema-model.ts';
 import { renderImage } from '../render/image.ts';
 
 export const summary = 'write the schema as Mermaid, Markdown, SVG, PNG or JSON';
@@ -28,6 +30,16 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
   --focus TABLE         draw TABLE (name, schema.name or entity) and its neighbours only
   --depth N             hops around --focus (default 1)
   --collapse-pivots     draw each plain pivot table (e.g. user_team) as one m:n edge
+  --collapse-associations  draw each association entity an m:n relation goes through
+                        (e.g. post_categories) as one m:n edge too
+  --edge-labels orm|columns
+                        orm: the ORM's language: edges labelled with the property on each
+                        side, the owning side marked ("author (owner) / posts"); STI
+                        subclasses drawn over their table, TPT children as "extends"
+                        edges, embedded columns grouped (default for --source orm; for
+                        --source db, names come from the ORM where it maps the table)
+                        columns: FK column names, tables as the database has them (the
+                        default for --source db, and what older versions drew)
   --schema A,B          read these schemas only (default: all but the system ones)
   --drift / --no-drift  markdown: list drift (orm vs db) under each table; default on for
                         --source db when the database holds the ORM's tables
@@ -45,6 +57,8 @@ export const exportOptions = {
   focus: { type: 'string' },
   depth: { type: 'string' },
   'collapse-pivots': { type: 'boolean' },
+  'collapse-associations': { type: 'boolean' },
+  'edge-labels': { type: 'string' },
   schema: { type: 'string' },
   drift: { type: 'boolean' },
   'no-drift': { type: 'boolean' },
@@ -66,6 +80,19 @@ export async function openContext(values: Parameters<typeof contextFromOptions>[
     await ctx.close();
     throw error;
   }
+}
+
+/** --edge-labels: orm or columns; the default follows the source (orm for the ORM's model). */
+export function parseEdgeLabels(raw: string | undefined, source: SchemaSource): EdgeLabels {
+  if (raw === undefined) return source === 'orm' ? 'orm' : 'columns';
+  if (raw === 'orm' || raw === 'columns') return raw;
+  throw new UserError(`--edge-labels must be orm or columns, got "${raw}".`);
+}
+
+/** The model a diagram is drawn from: a db model with ORM labels gets the ORM's names where the ORM maps its tables. */
+export async function diagramModel(ctx: AppContext, spec: Pick<ExportSpec, 'source' | 'edgeLabels' | 'schemas'>, model: SchemaModel): Promise<SchemaModel> {
+  if (spec.source !== 'db' || spec.edgeLabels !== 'orm') return model;
+  return withOrmNames(model, filterSchemas(await ormModel(ctx), spec.schemas));
 }
 
 export function parseSource(raw: string | undefined, fallback: SchemaSource = 'db'): SchemaSource {
@@ -153,16 +180,18 @@ export async function run(argv: string[]): Promise<number> {
     collapsePivots: !!values['collapse-pivots'],
     drift: false,
     schemas: parseSchemaList(values.schema),
+    edgeLabels: parseEdgeLabels(values['edge-labels'], source),
+    collapseAssociations: !!values['collapse-associations'],
   };
 
   // The ORM's model is read from metadata: a database is dialled only for drift notes (--drift).
   const ctx = await openContext(values, { database: source === 'orm' && !values.drift ? 'lazy' : 'now' });
   try {
-    const model = await loadModel(ctx, source, spec.schemas);
+    const model = await diagramModel(ctx, spec, await loadModel(ctx, source, spec.schemas));
     let output: string | Buffer;
     let diagram: Diagram | null = null;
     if (format === 'svg' || format === 'png') {
-      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus' });
+      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, collapseAssociations: spec.collapseAssociations, edgeLabels: spec.edgeLabels, focusLabel: '--focus' });
       output = await renderImage(diagram.mermaid, format);
     } else {
       const driftNotes = await resolveDrift(ctx, spec, model, { drift: values.drift, noDrift: values['no-drift'] });

@@ -12,7 +12,7 @@ import type { Finding } from '../schema/drift.ts';
 import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common/schema-model.ts';
 import { renderJson, isSchemaModel } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
-import { planDiagram, type Diagram } from './mermaid.ts';
+import { planDiagram, type Diagram, type EdgeLabels } from './mermaid.ts';
 
 export const exportFormats = ['mermaid', 'markdown', 'svg', 'png', 'json'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -29,12 +29,21 @@ export interface ExportSpec {
   drift: boolean;
   /** Schemas read; null for all. */
   schemas: string[] | null;
+  /** Edge labels: the ORM's property names ('orm') or the FK columns ('columns', what files without the key were made with). */
+  edgeLabels?: EdgeLabels;
+  /** Association entities of m:n relations drawn as one m:n edge. */
+  collapseAssociations?: boolean;
 }
 
 const headerPrefix = 'relscope export ';
 
 function headerJson(spec: ExportSpec): string {
-  const ordered = { format: spec.format, source: spec.source, focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, drift: spec.drift, schemas: spec.schemas };
+  const ordered = {
+    format: spec.format, source: spec.source, focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, drift: spec.drift, schemas: spec.schemas,
+    // Recorded only when not what older files were made with, so their headers stay as they are.
+    ...(spec.collapseAssociations ? { collapseAssociations: true } : {}),
+    ...(spec.edgeLabels === 'orm' ? { edgeLabels: 'orm' } : {}),
+  };
   // Kept safe inside an HTML comment and on one line: no "--", "<", ">" or line breaks.
   return JSON.stringify(ordered).replace(/-/g, '\\u002d').replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
 }
@@ -67,6 +76,8 @@ export function parseExport(text: string): ParsedExport | null {
             collapsePivots: raw.collapsePivots === true,
             drift: raw.drift === true,
             schemas: Array.isArray(raw.schemas) ? raw.schemas.map(String) : null,
+            edgeLabels: raw.edgeLabels === 'orm' ? 'orm' : 'columns',
+            collapseAssociations: raw.collapseAssociations === true,
           },
         };
       }
@@ -95,7 +106,7 @@ export interface RenderedText {
 /** The text of a mermaid, markdown or json export: same model and spec, same bytes. */
 export function renderExportText(spec: ExportSpec, model: SchemaModel, drift: Finding[] | null = null): RenderedText {
   const scoped = filterSchemas(model, spec.schemas);
-  const diagramOptions = { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus' };
+  const diagramOptions = { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, collapseAssociations: !!spec.collapseAssociations, edgeLabels: spec.edgeLabels ?? 'columns', focusLabel: '--focus' };
   if (spec.format === 'json') {
     if (spec.focus) throw new UserError('--focus applies to diagrams (mermaid, markdown, svg, png); the json export is always the whole model.');
     return { text: renderJson(scoped), diagram: null };
