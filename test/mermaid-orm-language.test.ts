@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { decodeMermaidEntities, displayed } from './mermaid-hostile.ts';
 import { hostileOrmModel as ormModel } from './mermaid-hostile-orm.ts';
 import { ormEdgeLabel, planDiagram, renderErDiagram } from '../server/render/mermaid.ts';
+import { renderMarkdown, tableCount } from '../server/render/markdown.ts';
 import { repoRoot } from './fixtures/tools/harness.ts';
 
 interface ErAttribute { type: string; name: string; keys: string[]; comment: string }
@@ -117,6 +118,11 @@ describe('diagrams in the ORM’s language', () => {
     expect(Object.values(drawn.aliases)).not.toContain(virtual.id);
     expect(planDiagram(model, { limits: { maxTextSize: 10_000_000, maxEntities: 10_000, maxOverviewEntities: 10_000, maxEdges: 10_000 } }).tables).not.toContain(virtual.id);
     expect(() => planDiagram(model, { focus: virtual.id })).toThrow(/is a virtual entity \(a query, no table\)/);
+    // Not counted as a table either; the Markdown lists it, marked.
+    const md = renderMarkdown(model, { edgeLabels: 'orm' });
+    expect(md).toContain(`${drawnTables.length} tables (and 1 virtual entity, a query with no table) and `);
+    expect(md).toContain('*virtual*');
+    expect(tableCount({ ...model, tables: model.tables.filter((t) => t.kind === 'virtual' || t.id === drawnTables[0]!.id) })).toBe('1 table (and 1 virtual entity, a query with no table)');
   });
 
   it('keeps the FK column labels as before with edgeLabels "columns" (the default of renderErDiagram)', () => {

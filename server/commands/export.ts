@@ -12,6 +12,7 @@ import { planDiagram, type Diagram, type EdgeLabels } from '../render/mermaid.ts
 import { withOrmNames } from '../schema/orm-names.ts';
 import { filterSchemas } from '../../common/schema-model.ts';
 import { renderImage } from '../render/image.ts';
+import { tableCount } from '../render/markdown.ts';
 
 export const summary = 'write the schema as Mermaid, Markdown, SVG, PNG or JSON';
 
@@ -204,7 +205,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.out) {
       writeAtomically(values.out, output);
       const size = typeof output === 'string' ? Buffer.byteLength(output) : output.length;
-      console.error(`relscope: wrote ${values.out} (${format}, source ${source}, ${model.tables.length} tables, ${size.toLocaleString('en-US')} bytes).`);
+      console.error(`relscope: wrote ${values.out} (${format}, source ${source}, ${tableCount(model)}, ${size.toLocaleString('en-US')} bytes).`);
     } else {
       await new Promise<void>((done, fail) => process.stdout.write(output, (error) => (error ? fail(error) : done())));
     }
