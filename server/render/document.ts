@@ -76,8 +76,9 @@ export function parseExport(text: string): ParsedExport | null {
             collapsePivots: raw.collapsePivots === true,
             drift: raw.drift === true,
             schemas: Array.isArray(raw.schemas) ? raw.schemas.map(String) : null,
-            edgeLabels: raw.edgeLabels === 'orm' ? 'orm' : 'columns',
-            collapseAssociations: raw.collapseAssociations === true,
+            // Absent from files written before these options: FK column labels, no association collapsed.
+            ...(raw.edgeLabels === 'orm' ? { edgeLabels: 'orm' as const } : {}),
+            ...(raw.collapseAssociations === true ? { collapseAssociations: true } : {}),
           },
         };
       }
