@@ -92,6 +92,8 @@ describe('diagrams in the ORM’s language', () => {
     const aliasOfId = new Map([...entities].map(([alias, e]) => [e.id, alias]));
     const fromSub = relationships.filter((r) => aliasOfId.get(r.entityA) === subAlias).map((r) => decodeMermaidEntities(r.roleA));
     expect(fromSub).toContain(displayed(`${fk.fromProperty} (owner) / ${fk.toProperty ?? '-'}`));
+    // --focus takes a subclass's name and draws its table.
+    expect(planDiagram(model, { focus: sub.entity, depth: 0, edgeLabels: 'orm' }).tables).toEqual([sti.id]);
     const tptLabel = displayed(`${tpt.entity} extends ${tpt.inheritance!.kind === 'tpt' ? tpt.inheritance!.parentEntity : ''}`);
     expect(relationships.map((r) => decodeMermaidEntities(r.roleA))).toContain(tptLabel);
     const group = embedded.columns.find((c) => c.embedded)!;

@@ -357,6 +357,8 @@ export function resolveTable(model: SchemaModel, ref: string, label = '--focus')
     (t) => t.id.toLowerCase() === ref.toLowerCase(),
     (t) => t.name.toLowerCase() === ref.toLowerCase(),
     (t) => (t.entity ?? '').toLowerCase() === ref.toLowerCase(),
+    // An STI subclass lives in its root's table.
+    (t) => t.inheritance?.kind === 'sti' && t.inheritance.entities.some((e) => e.entity === ref),
   ];
   for (const test of tries) {
     const found = model.tables.filter(test);
