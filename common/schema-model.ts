@@ -116,6 +116,8 @@ export interface Table {
    * its own (memberships.role, post_categories.created_at) is not one.
    */
   isPivot: boolean;
+  /** ORM inheritance on this table (orm only): the STI entities sharing it, or the TPT parent it extends. */
+  inheritance?: TableInheritance | null;
 }
 
 export interface Column {
@@ -131,7 +133,32 @@ export interface Column {
   property: string | null;
   /** Name of an enum type (in `SchemaModel.enums`) when the column uses one. */
   enum: string | null;
+  /**
+   * The embedded property this column belongs to and its embeddable class (orm only), e.g.
+   * { property: "billing", embeddable: "Address" } for billing_street; `property` is then
+   * the path "billing.street". Absent or null for other columns.
+   */
+  embedded?: { property: string; embeddable: string } | null;
 }
+
+/** One entity of a single-table inheritance hierarchy (orm only). */
+export interface StiEntity {
+  entity: string;
+  /** The entity it extends; null for the hierarchy's root. */
+  parent: string | null;
+  /** Its value in the discriminator column; null for an abstract root. */
+  discriminatorValue: string | null;
+  abstract: boolean;
+  /** The columns only this entity (and its subclasses) maps: null in the other entities' rows. */
+  columns: string[];
+}
+
+/** ORM inheritance mapped onto a table (orm only). */
+export type TableInheritance =
+  /** Single-table inheritance: the root entity and its subclasses share this table. */
+  | { kind: 'sti'; discriminatorColumn: string; entities: StiEntity[] }
+  /** Table-per-type: this table holds the entity's own columns and extends its parent's table by the primary key. */
+  | { kind: 'tpt'; parentTable: string; parentEntity: string };
 
 export interface Key {
   name: string | null;

@@ -67,7 +67,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
         pool = createPool(target);
         poolUrl = target.url;
       }
-      return withPooledClient(pool, target.url, work);
+      return withPooledClient(pool, target.url, work, target.urlOrigin);
     },
     async close() {
       if (ormPromise) await (await ormPromise.catch(() => null))?.close(true);

@@ -110,7 +110,7 @@ describe.skipIf(!executable)(`rendering in headless Chromium${missing}`, () => {
     // The orm source needs no database: a stopped one is fine here.
     const ctx = await createContext({ target: { kind: 'external', url: 'postgresql://postgres@127.0.0.1:9/relscope_none', display: 'none', close: async () => {} } });
     try {
-      const res = await createApp(ctx).request('http://127.0.0.1:5177/api/diagram?source=orm&format=svg&collapsePivots=1');
+      const res = await createApp(ctx).request('http://127.0.0.1:5177/api/diagram?source=orm&format=svg&collapsePivots=1&edgeLabels=columns');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('image/svg+xml');
       const svg = await res.text();

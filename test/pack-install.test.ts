@@ -1,4 +1,11 @@
 /**
+ * Issue 11, "done when": the same installed tarball then runs every command (export in each
+ * format and source, check, lint, compare, serve) in copies of the fixture projects of issue 11
+ * (NestJS-style CommonJS with legacy decorators, with entities required one by one and through
+ * an index file; a project whose every loading strategy fails), each on a database of its own,
+ * left unchanged. One install serves them all: the copies sit inside the scratch project, so
+ * their imports resolve to its node_modules.
+ *
  * Issue 6, "done when": `npm pack` this repository, install the tarball into a scratch folder
  * that holds a MikroORM project of its own (legacy decorators + reflect-metadata, its own
  * TypeScript 5 and MikroORM 7.2.1, nothing from this repository), create its schema in a
@@ -13,7 +20,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { ScratchDatabases, cleanEnv, fingerprint, repoRoot, run, serve, type ScratchDatabase } from './fixtures/tools/harness.ts';
+import { cpSync } from 'node:fs';
+import mermaid from 'mermaid';
+import { ScratchDatabases, cleanEnv, fingerprint, fixturesRoot, repoRoot, run, serve, setupFixtureDatabase, type RunResult, type ScratchDatabase } from './fixtures/tools/harness.ts';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
@@ -237,4 +246,67 @@ describe('the packed tarball in a project of its own', () => {
     expect(result.stdout).toMatch(/e\d+\["book"\]/);
     expect(await fingerprint(db.url)).toEqual(before);
   }, 300_000);
+});
+
+/** Issue 11: every command of the installed tarball on copies of the new fixture projects. */
+describe('the installed tarball on the fixture projects', () => {
+  const cases: { name: string; compare: string[]; tables: string[]; strategiesFail?: RegExp }[] = [
+    { name: 'nest-cjs', compare: ['Member', '--populate', 'articles,tweets'], tables: ['article', 'member', 'post'] },
+    { name: 'nest-cjs-index', compare: ['Depot', '--populate', 'shelves.parcels'], tables: ['depot', 'parcel', 'shelf'] },
+    { name: 'all-fail', compare: ['Ledger', '--populate', 'entries'], tables: ['entry', 'ledger'], strategiesFail: /currency\.toUpperCase is not a function/ },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: export (orm and db, every text format), check, lint, compare and serve work and change nothing`, async (context) => {
+      const bin = join(project, 'node_modules/relscope/bin/relscope.js');
+      if (!registry.ok || !existsSync(bin)) context.skip(registry.ok ? 'installing failed' : registry.why);
+      // The copy sits inside the scratch project: its imports resolve to the project's MikroORM.
+      const cwd = join(project, 'fixtures', c.name);
+      cpSync(join(fixturesRoot, c.name), cwd, { recursive: true });
+      const fixtureDb = await dbs.fresh(dbs.kinds().includes('server') ? 'server' : 'embedded', `pack_${c.name}`);
+      await setupFixtureDatabase(join(fixturesRoot, c.name), fixtureDb.url);
+      const before = await fingerprint(fixtureDb.url);
+      const env = cleanEnv({ DATABASE_URL: fixtureDb.url });
+      const relscopeIn = (args: string[]): Promise<RunResult> => run(args, { cwd, command: [process.execPath, bin], env, timeoutMs: 180_000 });
+
+      const [ormMermaid, dbMarkdown, ormJson, lint, compare] = await Promise.all([
+        relscopeIn(['export', '--source', 'orm', '--format', 'mermaid']),
+        relscopeIn(['export', '--source', 'db', '--format', 'markdown', '--out', 'schema.md']),
+        relscopeIn(['export', '--source', 'orm', '--format', 'json']),
+        relscopeIn(['lint', '--format', 'json']),
+        relscopeIn(['compare', ...c.compare, '--repeat', '1', '--format', 'json']),
+      ]);
+      for (const [what, r] of Object.entries({ ormMermaid, dbMarkdown, ormJson, lint })) expect(r.code, `${what}: ${r.stderr}`).toBe(0);
+      await mermaid.parse(ormMermaid.stdout.slice(ormMermaid.stdout.indexOf('erDiagram')));
+      expect((JSON.parse(ormJson.stdout) as { tables: { name: string; kind: string }[] }).tables.filter((t) => t.kind === 'table').map((t) => t.name).sort()).toEqual(c.tables);
+      // Column types compare as PostgreSQL stores them (ArrayType's text[][] is text[]).
+      expect((JSON.parse(lint.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code)).not.toContain('type-mismatch');
+      const check = await relscopeIn(['check', 'schema.md']);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      if (c.strategiesFail) {
+        // Every strategy fails; how compare reports that (exit code, verdict) is issue 11, item 4.
+        const report = JSON.parse(compare.stdout) as { strategies: { strategy: string; error?: string | null }[] };
+        expect(report.strategies.map((s) => s.error ?? '')).toEqual(report.strategies.map(() => expect.stringMatching(c.strategiesFail!)));
+      } else {
+        expect(compare.code, compare.stderr).toBe(0);
+        const report = JSON.parse(compare.stdout) as { correctness: { consistent: boolean }; strategies: unknown[] };
+        expect(report.strategies).toHaveLength(5);
+        expect(report.correctness.consistent).toBe(true);
+      }
+
+      const server = await serve([], { cwd, command: [process.execPath, bin], env, timeoutMs: 120_000 });
+      let health: { ok: boolean; tables: Record<string, number> };
+      let diagram: { mermaid: string; edgeLabels?: string };
+      try {
+        health = (await (await fetch(`${server.baseUrl}/api/health`)).json()) as typeof health;
+        diagram = (await (await fetch(`${server.baseUrl}/api/diagram?source=orm`)).json()) as typeof diagram;
+      } finally {
+        const stopped = await server.stop();
+        expect(stopped.code, stopped.stderr).toBe(0);
+      }
+      expect(health.ok).toBe(true);
+      expect(Object.keys(health.tables).map((t) => t.replace(/^public\./, '')).sort()).toEqual(c.tables);
+      await mermaid.parse(diagram.mermaid);
+      expect(await fingerprint(fixtureDb.url)).toEqual(before);
+    }, 600_000);
+  }
 });

@@ -26,6 +26,15 @@
  * | relation declared on one side only        | legacy-shop, es-org, define-content      |
  * | one-to-one                                | schema-js (warehouse_manager)            |
  * | config found via src/…ts, ./….ts, package.json configPaths, ./….js; factory export | legacy-shop, es-org, define-content, schema-js |
+ * | NestJS-style CommonJS, legacy decorators + reflect-metadata, entities required from the config | nest-cjs (issue 11, item 1) |
+ * | the same with an entities index file re-exporting them           | nest-cjs-index (issue 11, item 1)        |
+ * | STI with relations declared on the subclasses                    | nest-cjs (Post/Tweet/Notice; issue 11, item 8) |
+ * | ArrayType (text[][] in metadata), text[][], int4[], varchar      | nest-cjs Member (issue 11, item 3)       |
+ * | virtual entity (decorators)                                      | nest-cjs ArticleStats (issue 11, item 9) |
+ * | composite PK that is also an FK, composite FK                    | nest-cjs-index (Shelf, Parcel)           |
+ *
+ * Every fixture's ORM diagram (export --source orm) is also checked in the ORM's language
+ * (issue 14, item 3): property names on edges, STI subclasses, TPT "extends", no virtual entity.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -33,6 +42,8 @@ import mermaid from 'mermaid';
 import pg from 'pg';
 import type { Relation, SchemaModel, Table } from '../common/schema-model.ts';
 import { drift } from '../server/schema/drift.ts';
+import { planDiagram } from '../server/render/mermaid.ts';
+import { parseEdgeLabels } from '../server/commands/export.ts';
 import type { CompareReport } from '../common/lab-types.ts';
 import { ScratchDatabases, fixturesRoot, relscope, setupFixtureDatabase, type RunResult, type ScratchDatabase } from './fixtures/tools/harness.ts';
 
@@ -51,6 +62,7 @@ interface ExpectedOrmRelation {
   kind: Relation['kind'];
   fromProperty?: string | null;
   toProperty?: string | null;
+  fromEntity?: string | null;
   nullable?: boolean;
   selfReference?: boolean;
   via?: Relation['via'];
@@ -68,6 +80,10 @@ interface FixtureSpec {
   /** Entities that are in the ORM but not in the database (virtual entities): shown, marked. */
   virtualEntities?: string[];
   compare: { entity: string; populate: string };
+  /** Edges of the ORM diagram (export --source orm): "from label -> to label : edge label", entity labels as drawn. */
+  ormEdges?: string[];
+  /** Entity labels of the ORM diagram that are STI subclasses drawn over their table. */
+  stiNodes?: string[];
 }
 
 const fixtures: FixtureSpec[] = [
@@ -89,6 +105,7 @@ const fixtures: FixtureSpec[] = [
       { from: 'public.shipment', to: 'public.OrderLine', kind: 'm:1', fromProperty: 'orderLine', toProperty: null },
     ],
     compare: { entity: 'Order', populate: 'lines.product,customer' },
+    ormEdges: ['order -> customer : customer (owner) / orders', 'order -> customer : referredBy (owner) / -', 'OrderLine -> order : order (owner) / lines', 'shipment -> OrderLine : orderLine (owner) / -'],
   },
   {
     name: 'es-org',
@@ -108,6 +125,8 @@ const fixtures: FixtureSpec[] = [
       { from: 'hr.assignment', to: 'hr.person', kind: 'm:1', fromProperty: 'employee', toProperty: 'assignments' },
     ],
     compare: { entity: 'Project', populate: 'members,lead' },
+    ormEdges: ['Employee (person, kind = employee) -> person : Employee extends Person', 'Contractor (person, kind = contractor) -> person : Contractor extends Person', 'assignment -> Employee (person, kind = employee) : employee (owner) / assignments', 'project -> Employee (person, kind = employee) : lead (owner) / -'],
+    stiNodes: ['Contractor (person, kind = contractor)', 'Employee (person, kind = employee)'],
   },
   {
     name: 'define-content',
@@ -131,6 +150,7 @@ const fixtures: FixtureSpec[] = [
     ],
     virtualEntities: ['TagUsage'],
     compare: { entity: 'Article', populate: 'tags,author' },
+    ormEdges: ['article -> content : Article extends Content', 'video -> content : Video extends Content', 'content -> user : author (owner) / -', 'article -> user : editor (owner) / -'],
   },
   {
     name: 'schema-js',
@@ -146,6 +166,43 @@ const fixtures: FixtureSpec[] = [
       { from: 'public.stock_item', to: 'public.bin', kind: 'm:1', fromProperty: 'bin', toProperty: null },
     ],
     compare: { entity: 'Bin', populate: 'warehouse.manager' },
+    ormEdges: ['warehouse_manager -> warehouse : warehouse (owner) / manager'],
+  },
+  {
+    name: 'nest-cjs',
+    style: 'NestJS-style CommonJS, legacy decorators, entities required from the config',
+    tables: { 'public.article': 'table', 'public.member': 'table', 'public.post': 'table' },
+    fks: [
+      { from: 'public.article', to: 'public.member', kind: 'm:1', columns: ['author_id'], nullable: false },
+      // STI subclass columns accept NULL: the other subclasses' rows have none.
+      { from: 'public.post', to: 'public.member', kind: 'm:1', columns: ['poster_id'], nullable: true },
+      { from: 'public.post', to: 'public.article', kind: 'm:1', columns: ['about_id'], nullable: true },
+    ],
+    orm: [
+      { from: 'public.article', to: 'public.member', kind: 'm:1', fromProperty: 'author', toProperty: 'articles', fromEntity: 'Article' },
+      // Declared on the STI subclasses: theirs, with the inverse side found.
+      { from: 'public.post', to: 'public.member', kind: 'm:1', fromProperty: 'poster', toProperty: 'tweets', fromEntity: 'Tweet' },
+      { from: 'public.post', to: 'public.article', kind: 'm:1', fromProperty: 'about', toProperty: null, fromEntity: 'Notice' },
+    ],
+    virtualEntities: ['ArticleStats'],
+    compare: { entity: 'Member', populate: 'articles,tweets' },
+    ormEdges: ['Tweet (post, type = tweet) -> post : Tweet extends Post', 'Notice (post, type = notice) -> post : Notice extends Post', 'article -> member : author (owner) / articles', 'Tweet (post, type = tweet) -> member : poster (owner) / tweets', 'Notice (post, type = notice) -> article : about (owner) / -'],
+    stiNodes: ['Notice (post, type = notice)', 'Tweet (post, type = tweet)'],
+  },
+  {
+    name: 'nest-cjs-index',
+    style: 'NestJS-style CommonJS, entities from an index file',
+    tables: { 'public.depot': 'table', 'public.parcel': 'table', 'public.shelf': 'table' },
+    fks: [
+      { from: 'public.parcel', to: 'public.shelf', kind: 'm:1', columns: ['shelf_depot_code', 'shelf_aisle'], nullable: false },
+      { from: 'public.shelf', to: 'public.depot', kind: 'm:1', columns: ['depot_code'], nullable: false },
+    ],
+    orm: [
+      { from: 'public.parcel', to: 'public.shelf', kind: 'm:1', fromProperty: 'shelf', toProperty: 'parcels' },
+      { from: 'public.shelf', to: 'public.depot', kind: 'm:1', fromProperty: 'depot', toProperty: 'shelves' },
+    ],
+    compare: { entity: 'Depot', populate: 'shelves.parcels' },
+    ormEdges: ['parcel -> shelf : shelf (owner) / parcels', 'shelf -> depot : depot (owner) / shelves'],
   },
 ];
 
@@ -197,6 +254,7 @@ for (const kind of dbs.kinds()) {
       let orm: SchemaModel;
       let dbModel: SchemaModel;
       let diagram: string;
+      let ormDiagram: string;
       let compared: Promise<RunResult>;
 
       beforeAll(async () => {
@@ -213,6 +271,8 @@ for (const kind of dbs.kinds()) {
         orm = json<SchemaModel>(results[0]!.stdout, 'export --source orm --format json');
         dbModel = json<SchemaModel>(results[1]!.stdout, 'export --source db --format json');
         diagram = results[2]!.stdout;
+        // What `export --source orm --format mermaid` draws (its default edge labels), without a fifth process.
+        ormDiagram = planDiagram(orm, { edgeLabels: parseEdgeLabels(undefined, 'orm') }).mermaid;
         await compared.catch(() => undefined); // the next fixture empties this database
       });
 
@@ -241,9 +301,9 @@ for (const kind of dbs.kinds()) {
           const match = orm.relations.find((r) => r.from === want.from && r.to === want.to && r.kind === want.kind && (want.fromProperty === undefined || r.fromProperty === want.fromProperty));
           expect(match, `ORM relation ${want.from} ${want.kind} ${want.to} (${want.fromProperty ?? ''}); the model has:\n${orm.relations.map((r) => `${r.from} ${r.kind} ${r.to} (${r.fromProperty})`).join('\n')}`).toBeDefined();
           const picked: Partial<Relation> = {};
-          for (const key of ['toProperty', 'nullable', 'selfReference', 'via'] as const) if (want[key] !== undefined) Object.assign(picked, { [key]: match![key] });
+          for (const key of ['toProperty', 'fromEntity', 'nullable', 'selfReference', 'via'] as const) if (want[key] !== undefined) Object.assign(picked, { [key]: match![key] });
           const expected: Partial<Relation> = {};
-          for (const key of ['toProperty', 'nullable', 'selfReference', 'via'] as const) if (want[key] !== undefined) Object.assign(expected, { [key]: want[key] });
+          for (const key of ['toProperty', 'fromEntity', 'nullable', 'selfReference', 'via'] as const) if (want[key] !== undefined) Object.assign(expected, { [key]: want[key] });
           expect(picked, `${want.from} ${want.kind} ${want.to} (${want.fromProperty})`).toEqual(expected);
         }
       });
@@ -255,6 +315,29 @@ for (const kind of dbs.kinds()) {
           expect(shown, `virtual entity ${entity} in the ORM model (tables: ${orm.tables.map((t) => `${t.id}=${t.entity}`).join(', ')})`).toBeDefined();
           expect(shown!.kind, `virtual entity ${entity} is marked`).not.toBe('table');
         }
+      });
+
+      it('the ORM diagram speaks the ORM’s language: property names on edges, STI subclasses, TPT "extends", no virtual entity', async () => {
+        await mermaid.parse(ormDiagram);
+        const parsed = await mermaid.mermaidAPI.getDiagramFromText(ormDiagram);
+        const db = parsed.db as unknown as {
+          getEntities(): Map<string, { id: string; alias?: string; label?: string }>;
+          getRelationships(): { entityA: string; entityB: string; roleA: string }[];
+        };
+        const labelOf = new Map<string, string>();
+        for (const [key, entity] of db.getEntities()) {
+          const label = (entity.alias || entity.label || key).replace(/^[^."(]+\.(?=[^ ]+$)/, '');
+          labelOf.set(entity.id, label);
+          labelOf.set(key, label);
+        }
+        const labels = [...new Set(labelOf.values())];
+        for (const entity of fx.virtualEntities ?? []) {
+          const table = orm.tables.find((t) => t.entity === entity)!;
+          expect(labels, `virtual entity ${entity} is not drawn`).not.toContain(table.name);
+        }
+        expect(labels.filter((l) => / \(.+ = .+\)$/.test(l)).sort()).toEqual([...(fx.stiNodes ?? [])].sort());
+        const edges = db.getRelationships().map((r) => `${labelOf.get(r.entityA)} -> ${labelOf.get(r.entityB)} : ${r.roleA}`);
+        for (const want of fx.ormEdges ?? []) expect(edges, `ORM diagram edge ${want}`).toContain(want);
       });
 
       it('the ER diagram parses and draws every table and foreign key at the right cardinality', async () => {

@@ -12,6 +12,9 @@ import { parseJsonc, readTsConfig, wantsDecoratorMetadata } from '../server/proj
 import { connectionUrlOf, loadProject, optionsForUrl, type LoadedProject } from '../server/project/load.ts';
 import { createContext, prepareDemo } from '../server/context.ts';
 import { UserError } from '../server/errors.ts';
+import { assertNodeForProject, nodeIsSupported } from '../server/project/node-version.ts';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Options } from '@mikro-orm/postgresql';
 import { targets } from './helpers/targets.ts';
 import { cleanEnv, fixturesRoot, relscope, repoRoot, run, serve } from './fixtures/tools/harness.ts';
@@ -186,6 +189,7 @@ describe('bad input: one line naming the file and the cause, non-zero exit, noth
     { name: 'a config that names no database', dir: 'no-db', args: [], line: /^relscope: mikro-orm\.config\.ts \(found by convention\) names no database \(no dbName or clientUrl\); pass --db postgresql:\/\/user@host:5432\/dbname\.$/, code: 2 },
     { name: 'legacy decorators without emitDecoratorMetadata', dir: 'no-metadata', line: /^relscope: Entity discovery failed for mikro-orm\.config\.ts: Please provide either 'type' or 'entity' attribute in Note\.id\..* set "experimentalDecorators" and "emitDecoratorMetadata" in tsconfig\.json/ },
     { name: 'a type imported as a value under emitDecoratorMetadata', dir: 'type-import', line: /^relscope: Could not load the MikroORM config mikro-orm\.config\.ts: The requested module '@mikro-orm\/core' does not provide an export named 'Rel' \(at book\.ts:4\)\. .*`import type \{ Rel \}`/ },
+    { name: 'entity files importing each other under ES modules (issue 11, item 12)', dir: 'circular-esm', line: /^relscope: Could not load the MikroORM config mikro-orm\.config\.ts: Cannot access 'Writer' before initialization \(at entities\/novel\.ts:\d+\)\. .*wrap the type in MikroORM's Rel<> .*`writer!: Rel<Writer>`/ },
     { name: 'a --config that does not exist', dir: 'mysql', args: ['--config', 'nope.ts'], line: /^relscope: --config nope\.ts: no such file \(looked at .*nope\.ts\)\.$/, code: 2 },
     { name: 'a MIKRO_ORM_CLI_CONFIG that does not exist', dir: 'mysql', env: { MIKRO_ORM_CLI_CONFIG: 'gone.config.ts' }, line: /^relscope: MIKRO_ORM_CLI_CONFIG names gone\.config\.ts, which does not exist/, code: 2 },
   ];
@@ -200,6 +204,29 @@ describe('bad input: one line naming the file and the cause, non-zero exit, noth
       expect(result.code).toBe(c.code ?? 1);
     });
   }
+
+  it('a connection named by the config is blamed on the config, not on --db (issue 11, item 7)', async () => {
+    // nest-cjs names 127.0.0.1:5432/relscope_fixture_nest_cjs, a database no test creates.
+    const result = await relscope(['export', '--source', 'db', '--format', 'mermaid'], join(fixturesRoot, 'nest-cjs'), cleanEnv({ MIKRO_ORM_PORT: '1' }));
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1);
+    expect(result.stderr).toMatch(/^relscope: Cannot connect to PostgreSQL at 127\.0\.0\.1:1 \(database relscope_fixture_nest_cjs\): .*The connection comes from src\/mikro-orm\.config\.ts: fix it there/);
+    expect(result.stderr).not.toContain('embedded database');
+  });
+
+  it('export --source orm reads the metadata without any reachable database (issue 11, item 7)', async () => {
+    const cwd = join(fixturesRoot, 'nest-cjs');
+    const [viaConfig, viaFlag] = await Promise.all([
+      relscope(['export', '--source', 'orm', '--format', 'mermaid'], cwd, cleanEnv({ MIKRO_ORM_PORT: '1' })),
+      relscope(['export', '--source', 'orm', '--format', 'json', '--db', unreachable], cwd),
+    ]);
+    expect(viaConfig.stderr).toBe('');
+    expect(viaConfig.code).toBe(0);
+    expect(viaConfig.stdout).toContain('erDiagram');
+    expect(viaFlag.stderr).toBe('');
+    expect(viaFlag.code).toBe(0);
+    expect((JSON.parse(viaFlag.stdout) as { tables: { name: string }[] }).tables.map((t) => t.name)).toContain('member');
+  });
 
   it('serve with a broken project exits before listening', async () => {
     const started = serve(['--db', unreachable], { cwd: bad('discovery') });
@@ -236,4 +263,26 @@ describe('bad input: one line naming the file and the cause, non-zero exit, noth
       await ctx.close();
     }
   });
+});
+
+/** Issue 11, item 2: a user's project needs Node >= 22.17 (MikroORM 7); say so first, in one line. */
+describe('the Node version a user’s project needs', () => {
+  it('accepts 22.17 and later, refuses older ones naming the version found', () => {
+    for (const ok of ['22.17.0', 'v22.17.1', '22.23.5', '23.0.0', '24.1.0']) expect(nodeIsSupported(ok), ok).toBe(true);
+    for (const old of ['22.16.9', '20.20.2', '18.19.0', 'v21.7.3']) expect(nodeIsSupported(old), old).toBe(false);
+    expect(() => assertNodeForProject('20.20.2')).toThrow(/^Node\.js 20\.20\.2 found; loading a MikroORM 7 project needs Node\.js >= 22\.17/);
+    expect(() => assertNodeForProject('22.17.0')).not.toThrow();
+  });
+
+  // This machine's Debian Node (20.20) is an older Node to run relscope with, when it is there.
+  const system = ['/usr/bin/node', '/bin/node'].find((path) => existsSync(path) && path !== process.execPath);
+  const systemVersion = system ? execFileSync(system, ['-p', 'process.versions.node']).toString().trim() : null;
+  if (system && systemVersion && !nodeIsSupported(systemVersion)) {
+    it(`on Node ${systemVersion} a CommonJS project gets one line naming the version, not MikroORM's "reading 'exports'"`, async () => {
+      const result = await run(['export', '--source', 'orm', '--format', 'mermaid'], { cwd: join(fixturesRoot, 'nest-cjs'), command: [system, join(repoRoot, 'bin/relscope.js')], env: cleanEnv() });
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trimEnd()).toBe(`relscope: Node.js ${systemVersion} found; loading a MikroORM 7 project needs Node.js >= 22.17: switch to Node 22.17 or newer (e.g. \`nvm install 22\`) and run relscope again (--demo runs on this Node).`);
+      expect(result.code).toBe(1);
+    });
+  }
 });

@@ -50,8 +50,8 @@ describe.each(targets)('schema API on $name', (target) => {
     const res = await get('/diagram?source=db&collapsePivots=1');
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text) as DiagramResponse;
-    expect(Object.keys(body).sort()).toEqual(['aliases', 'collapsePivots', 'depth', 'focus', 'layout', 'limits', 'mermaid', 'omitted', 'overview', 'source', 'tables', 'title', 'truncated']);
-    expect(body).toMatchObject({ source: 'db', focus: null, collapsePivots: true, truncated: false, overview: false, omitted: 0 });
+    expect(Object.keys(body).sort()).toEqual(['aliases', 'collapseAssociations', 'collapsePivots', 'depth', 'edgeLabels', 'focus', 'layout', 'limits', 'mermaid', 'omitted', 'overview', 'source', 'tables', 'title', 'truncated']);
+    expect(body).toMatchObject({ source: 'db', focus: null, collapsePivots: true, collapseAssociations: false, edgeLabels: 'columns', truncated: false, overview: false, omitted: 0 });
     expect(body.tables).toHaveLength(8);
     expect(Object.values(body.aliases).sort()).toEqual([...body.tables].sort());
     expect(body.mermaid).toContain(' }o--o{ ');
@@ -68,6 +68,19 @@ describe.each(targets)('schema API on $name', (target) => {
     expect(focused.focus).toBe('public.profiles');
     expect(focused.tables).toEqual(['public.profiles', 'public.users']);
     expect(focused.aliases).toEqual({ e1: 'public.profiles', e2: 'public.users' });
+
+    // The ORM's language (issue 14): the default for source=orm, asked for on db; old labels on request.
+    const ormLabels = JSON.parse((await get('/diagram?source=orm&collapsePivots=1&collapseAssociations=1')).text) as DiagramResponse;
+    expect(ormLabels).toMatchObject({ edgeLabels: 'orm', collapseAssociations: true });
+    expect(ormLabels.mermaid).toContain(' : "author (owner) / posts"');
+    expect(ormLabels.mermaid).toContain(' : "categories (owner) / posts via PostCategory"');
+    expect(ormLabels.tables).not.toContain('public.post_categories');
+    await mermaid.parse(ormLabels.mermaid);
+    const dbInOrmWords = JSON.parse((await get('/diagram?source=db&edgeLabels=orm')).text) as DiagramResponse;
+    expect(dbInOrmWords.mermaid).toContain(' : "author (owner) / posts"');
+    const columns = JSON.parse((await get('/diagram?source=orm&edgeLabels=columns')).text) as DiagramResponse;
+    expect(columns.mermaid).not.toContain('(owner)');
+    expect(columns.mermaid).toContain(' : "user_id"');
 
     const text = await get('/diagram?format=text&focus=users&depth=0');
     expect(text.type).toContain('text/plain');
@@ -96,6 +109,8 @@ describe.each(targets)('schema API on $name', (target) => {
       ['/diagram?depth=-1', /^Parameter "depth" must be an integer from 0 to 20, got "-1"\.$/],
       ['/diagram?depth=two', /^Parameter "depth" must be an integer/],
       ['/diagram?collapsePivots=yes', /^Parameter "collapsePivots" must be 1 or 0/],
+      ['/diagram?edgeLabels=properties', /^Parameter "edgeLabels" must be orm or columns, got "properties"\.$/],
+      ['/diagram?collapseAssociations=yes', /^Parameter "collapseAssociations" must be 1 or 0/],
       ['/diagram?focus=nope', /^Parameter "focus": there is no table "nope" in the db schema \(9 tables\)\./],
       ['/diagram?source=db&source=orm', /^Parameter "source" is given 2 times; give it once\.$/],
       ['/drift?source=orm', /^Unknown parameter "source"; this endpoint takes schema\.$/],

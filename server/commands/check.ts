@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { databaseHelp, databaseOptions, parseCommand } from './options.ts';
-import { driftFor, openContext, parseSource } from './export.ts';
+import { diagramModel, driftFor, openContext, parseSource } from './export.ts';
 import { checkDocsOptions, checkFolder } from './docs.ts';
 import { UserError } from '../errors.ts';
 import { filterSchemas, loadModel, parseSchemaList } from '../schema/load.ts';
@@ -43,7 +43,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError(`check: ${file} is not a relscope export (no "relscope export" header on its first line, and not a schema-model JSON). Write it with \`relscope export --format markdown|mermaid|json --out ${file}\`.`);
   }
   const source = parseSource(values.source, parsed.kind === 'text' ? parsed.spec.source : parsed.model.source);
-  const ctx = await openContext(values);
+  // Re-drawing the ORM's model needs no database unless the file records drift notes.
+  const needsDb = source === 'db' || (parsed.kind === 'text' && parsed.spec.drift);
+  const ctx = await openContext(values, { database: needsDb ? 'now' : 'lazy' });
   try {
     let expected: string;
     let actual: string;
@@ -57,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       if (values.schema) throw new UserError('--schema applies to json files; markdown and mermaid exports record the schemas they were made with.');
       const spec: ExportSpec = { ...parsed.spec, source };
-      const model = await loadModel(ctx, source, spec.schemas);
+      const model = await diagramModel(ctx, spec, await loadModel(ctx, source, spec.schemas));
       // The header stays the file's own: comparing a db export with the orm source asks
       // whether the ORM would draw the same thing, not for a different header line.
       expected = renderExportText(parsed.spec, model, await driftFor(ctx, spec, model)).text;
@@ -66,6 +68,8 @@ export async function run(argv: string[]): Promise<number> {
         `relscope export --source ${source} --format ${spec.format}`,
         spec.focus ? ` --focus ${JSON.stringify(spec.focus)} --depth ${spec.depth}` : '',
         spec.collapsePivots ? ' --collapse-pivots' : '',
+        spec.collapseAssociations ? ' --collapse-associations' : '',
+        (spec.edgeLabels ?? 'columns') !== (source === 'orm' ? 'orm' : 'columns') ? ` --edge-labels ${spec.edgeLabels ?? 'columns'}` : '',
         spec.schemas ? ` --schema ${spec.schemas.join(',')}` : '',
         spec.format === 'markdown' ? (spec.drift ? ' --drift' : ' --no-drift') : '',
         spec.mermaid ? ` --mermaid ${spec.mermaid}` : '',

@@ -8,12 +8,14 @@ import { UserError } from '../errors.ts';
 import { drift as computeDrift, type Finding } from '../schema/drift.ts';
 import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
 import { modelFromDatabase } from '../schema/from-catalog.ts';
-import type { SchemaModel, SchemaSource } from '../../common/schema-model.ts';
+import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common/schema-model.ts';
 import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
-import { planDiagram, type Diagram } from '../render/mermaid.ts';
+import { planDiagram, type Diagram, type EdgeLabels } from '../render/mermaid.ts';
 import { parseMermaidSyntax, mermaidHelp } from './mermaid-option.ts';
 import { parseLayout } from '../render/layout.ts';
 import { chooseLayout } from '../../common/mermaid-config.ts';
+import { withOrmNames } from '../schema/orm-names.ts';
+import { tableCount } from '../render/markdown.ts';
 
 export const summary = 'write the schema as Mermaid, Markdown, SVG, PNG or JSON';
 
@@ -32,6 +34,16 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
   --focus TABLE         draw TABLE (name, schema.name or entity) and its neighbours only
   --depth N             hops around --focus (default 1)
   --collapse-pivots     draw each plain pivot table (e.g. user_team) as one m:n edge
+  --collapse-associations  draw each association entity an m:n relation goes through
+                        (e.g. post_categories) as one m:n edge too
+  --edge-labels orm|columns
+                        orm: the ORM's language: edges labelled with the property on each
+                        side, the owning side marked ("author (owner) / posts"); STI
+                        subclasses drawn over their table, TPT children as "extends"
+                        edges, embedded columns grouped (default for --source orm; for
+                        --source db, names come from the ORM where it maps the table)
+                        columns: FK column names, tables as the database has them (the
+                        default for --source db, and what older versions drew)
   --schema A,B          read these schemas only (default: all but the system ones)
   --drift / --no-drift  markdown: list drift (orm vs db) under each table; default on for
                         --source db when the database holds the ORM's tables
@@ -53,6 +65,8 @@ export const exportOptions = {
   focus: { type: 'string' },
   depth: { type: 'string' },
   'collapse-pivots': { type: 'boolean' },
+  'collapse-associations': { type: 'boolean' },
+  'edge-labels': { type: 'string' },
   schema: { type: 'string' },
   drift: { type: 'boolean' },
   'no-drift': { type: 'boolean' },
@@ -66,8 +80,8 @@ export const exportOptions = {
  * tables are created when it is still empty, as `serve` does, so a first `relscope export`
  * shows the nine demo tables; no rows are written.
  */
-export async function openContext(values: Parameters<typeof contextFromOptions>[0]): Promise<AppContext> {
-  const ctx = await contextFromOptions(values);
+export async function openContext(values: Parameters<typeof contextFromOptions>[0], use: Parameters<typeof contextFromOptions>[2] = {}): Promise<AppContext> {
+  const ctx = await contextFromOptions(values, process.cwd(), use);
   if (ctx.target.kind !== 'embedded') return ctx;
   try {
     await prepareDemo(ctx);
@@ -76,6 +90,19 @@ export async function openContext(values: Parameters<typeof contextFromOptions>[
     await ctx.close();
     throw error;
   }
+}
+
+/** --edge-labels: orm or columns; the default follows the source (orm for the ORM's model). */
+export function parseEdgeLabels(raw: string | undefined, source: SchemaSource): EdgeLabels {
+  if (raw === undefined) return source === 'orm' ? 'orm' : 'columns';
+  if (raw === 'orm' || raw === 'columns') return raw;
+  throw new UserError(`--edge-labels must be orm or columns, got "${raw}".`);
+}
+
+/** The model a diagram is drawn from: a db model with ORM labels gets the ORM's names where the ORM maps its tables. */
+export async function diagramModel(ctx: AppContext, spec: Pick<ExportSpec, 'source' | 'edgeLabels' | 'schemas'>, model: SchemaModel): Promise<SchemaModel> {
+  if (spec.source !== 'db' || spec.edgeLabels !== 'orm') return model;
+  return withOrmNames(model, filterSchemas(await ormModel(ctx), spec.schemas));
 }
 
 export function parseSource(raw: string | undefined, fallback: SchemaSource = 'db'): SchemaSource {
@@ -169,21 +196,25 @@ export async function run(argv: string[]): Promise<number> {
     collapsePivots: !!values['collapse-pivots'],
     drift: false,
     schemas: parseSchemaList(values.schema),
+    edgeLabels: parseEdgeLabels(values['edge-labels'], source),
+    collapseAssociations: !!values['collapse-associations'],
   };
   if (values.layout !== undefined && format !== 'svg' && format !== 'png') throw new UserError(`--layout applies to svg and png (the renderer lays them out); ${format} is text, laid out by whoever renders it.`);
   parseLayout(values.layout);
   const mermaid = parseMermaidSyntax(values.mermaid);
   if (mermaid !== 10) spec.mermaid = mermaid;
 
-  const ctx = await openContext(values);
+  // The ORM's model is read from metadata: a database is dialled only for drift notes (--drift).
+  const ctx = await openContext(values, { database: source === 'orm' && !values.drift ? 'lazy' : 'now' });
   try {
     // One read, no cache: the catalog fingerprint that keeps `serve`'s cache fresh is an extra
     // connection and query that a one-shot export does not need.
-    const model = source === 'db' ? await modelFromDatabase(ctx.target, { schemas: spec.schemas ?? undefined }) : await loadModel(ctx, source, spec.schemas);
+    const read = source === 'db' ? await modelFromDatabase(ctx.target, { schemas: spec.schemas ?? undefined }) : await loadModel(ctx, source, spec.schemas);
+    const model = await diagramModel(ctx, spec, read);
     let output: string | Buffer;
     let diagram: Diagram | null = null;
     if (format === 'svg' || format === 'png') {
-      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus', mermaid: spec.mermaid });
+      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, collapseAssociations: spec.collapseAssociations, edgeLabels: spec.edgeLabels, focusLabel: '--focus', mermaid: spec.mermaid });
       // Loaded only here: playwright-core takes seconds to import.
       const { renderImage } = await import('../render/image.ts');
       output = await renderImage(diagram.mermaid, format, parseLayout(values.layout) ?? chooseLayout(diagram.tables.length));
@@ -198,7 +229,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.out) {
       writeAtomically(values.out, output);
       const size = typeof output === 'string' ? Buffer.byteLength(output) : output.length;
-      console.error(`relscope: wrote ${values.out} (${format}, source ${source}, ${model.tables.length} tables, ${size.toLocaleString('en-US')} bytes).`);
+      console.error(`relscope: wrote ${values.out} (${format}, source ${source}, ${tableCount(model)}, ${size.toLocaleString('en-US')} bytes).`);
     } else {
       await new Promise<void>((done, fail) => process.stdout.write(output, (error) => (error ? fail(error) : done())));
     }

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { relative } from 'node:path';
 import { createContext, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
 import { findConfig, searchedPaths } from '../project/discover.ts';
@@ -48,7 +49,7 @@ export interface DatabaseValues {
  * The project is loaded and its entities discovered here, so a broken config stops the
  * command before anything starts.
  */
-export async function contextFromOptions(values: DatabaseValues, cwd = process.cwd()): Promise<AppContext> {
+export async function contextFromOptions(values: DatabaseValues, cwd = process.cwd(), use: { database?: 'now' | 'lazy' } = {}): Promise<AppContext> {
   const dataDir = values['data-dir'];
   if (values.demo) {
     if (values.config) throw new UserError('--demo and --config exclude each other: the demo has its own model.');
@@ -67,13 +68,18 @@ export async function contextFromOptions(values: DatabaseValues, cwd = process.c
   // Imported only when there is a project: it loads MikroORM (seconds).
   const { initProjectOrm, loadProject } = await import('../project/load.ts');
   const project = await loadProject(found, cwd, values.context);
-  const dbUrl = values.db ?? envUrl ?? project.configUrl;
+  const lazy = use.database === 'lazy';
+  const explicit = values.db ?? envUrl;
+  // Reading the metadata alone (export --source orm) needs no database at all: MikroORM
+  // connects lazily, so a config without a connection gets a placeholder it never dials.
+  const dbUrl = explicit ?? project.configUrl ?? (lazy ? 'postgresql://127.0.0.1:5432/relscope_metadata_only' : null);
   if (!dbUrl) throw new UserError(`${project.label} names no database (no dbName or clientUrl); pass --db postgresql://user@host:5432/dbname.`, { exitCode: 2 });
+  const urlOrigin = explicit ? { kind: 'option' as const } : { kind: 'config' as const, config: relative(cwd, project.configPath) || project.configPath };
   // Entity discovery needs no database: a broken entity is reported before connecting, and
   // nothing starts half-broken.
   const orm = await initProjectOrm(project, dbUrl, 4);
   try {
-    return await createContext({ dbUrl, project, orm });
+    return await createContext({ dbUrl, project, orm, urlOrigin, lazy });
   } catch (error) {
     await orm.close(true).catch(() => {});
     throw error;

@@ -16,8 +16,13 @@ export interface DatabaseTarget {
   label?: string;
   /** Present for the embedded database: the watchdog stops and restarts it through this. */
   embedded?: EmbeddedPostgres;
+  /** Where an external URL came from, for the fix a connection error suggests (default: --db / DATABASE_URL). */
+  urlOrigin?: UrlOrigin;
   close(): Promise<void>;
 }
+
+/** --db / $DATABASE_URL, or the MikroORM config's own connection (named by its path). */
+export type UrlOrigin = { kind: 'option' } | { kind: 'config'; config: string };
 
 export const defaultDataDir = '.relscope/pgdata';
 
@@ -26,13 +31,17 @@ export interface OpenOptions {
   dbUrl?: string;
   /** Where the embedded database keeps its files. */
   dataDir?: string;
+  /** Where dbUrl came from (the hint of a connection error). */
+  urlOrigin?: UrlOrigin;
+  /** Do not check that the server answers now (commands that may never need it, e.g. export --source orm). */
+  lazy?: boolean;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseTarget> {
   if (options.dbUrl) {
     const url = normaliseUrl(options.dbUrl);
-    await assertReachable(url);
-    return { kind: 'external', url, display: redactUrl(url), label: shortLabel(url), close: async () => {} };
+    if (!options.lazy) await assertReachable(url, 5000, options.urlOrigin);
+    return { kind: 'external', url, display: redactUrl(url), label: shortLabel(url), urlOrigin: options.urlOrigin, close: async () => {} };
   }
   const embedded = new EmbeddedPostgres(resolve(options.dataDir ?? defaultDataDir));
   const info = await embedded.start();
@@ -80,7 +89,7 @@ export function redactUrl(url: string): string {
 }
 
 /** One line naming host, port, the reason and what to do. */
-export function describeConnectError(url: string, error: unknown): string {
+export function describeConnectError(url: string, error: unknown, origin?: UrlOrigin): string {
   let where = 'the database';
   try {
     const parsed = new URL(url);
@@ -101,16 +110,19 @@ export function describeConnectError(url: string, error: unknown): string {
     '57P03': 'the server is starting up or shutting down: try again shortly',
   };
   const reason = (code && reasons[code]) ?? (err instanceof Error ? err.message : String(error));
-  return `Cannot connect to ${where}: ${reason.replace(/[.]$/, '')}. Fix --db / DATABASE_URL, or omit it to use the embedded database.`;
+  const fix = origin?.kind === 'config'
+    ? `The connection comes from ${origin.config}: fix it there (or the MIKRO_ORM_* variables), or pass --db postgresql://user@host:5432/dbname`
+    : 'Fix --db / DATABASE_URL, or omit it to use the embedded database';
+  return `Cannot connect to ${where}: ${reason.replace(/[.]$/, '')}. ${fix}.`;
 }
 
-export async function assertReachable(url: string, timeoutMs = 5000): Promise<void> {
+export async function assertReachable(url: string, timeoutMs = 5000, origin?: UrlOrigin): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();
     await client.query('select 1');
   } catch (error) {
-    throw new DatabaseUnavailableError(describeConnectError(url, error), error);
+    throw new DatabaseUnavailableError(describeConnectError(url, error, origin), error);
   } finally {
     await client.end().catch(() => {});
   }
@@ -133,12 +145,12 @@ export function createPool(target: Pick<DatabaseTarget, 'kind' | 'url'>): pg.Poo
   return pool;
 }
 
-export async function withPooledClient<T>(pool: pg.Pool, url: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withPooledClient<T>(pool: pg.Pool, url: string, work: (client: pg.PoolClient) => Promise<T>, origin?: UrlOrigin): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
   } catch (error) {
-    throw new DatabaseUnavailableError(describeConnectError(url, error), error);
+    throw new DatabaseUnavailableError(describeConnectError(url, error, origin), error);
   }
   let broken = false;
   try {

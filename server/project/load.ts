@@ -9,6 +9,7 @@ import { UserError, errorMessage } from '../errors.ts';
 import { cliSettings, type FoundConfig } from './discover.ts';
 import { prepareLoader, type LoaderChoice } from './loader.ts';
 import { ensureTsx } from './tsx.ts';
+import { assertNodeForProject } from './node-version.ts';
 
 /** A user's MikroORM project: its options, ready for relscope to initialise. */
 export interface LoadedProject {
@@ -32,6 +33,7 @@ const relscopeRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
  * checks it targets PostgreSQL. Any failure is one line naming the file and the cause.
  */
 export async function loadProject(found: FoundConfig, cwd: string, contextName?: string): Promise<LoadedProject> {
+  assertNodeForProject();
   const shown = relative(cwd, found.path) || found.path;
   const settings = cliSettings(cwd);
   await ensureTsx();
@@ -260,6 +262,11 @@ function userFrame(error: unknown): { file: string; line: number } | null {
 /** A hint when a failure looks like the loader's doing (missing decorator metadata). */
 function loaderHint(error: unknown, loader: LoaderChoice): string {
   const text = errorMessage(error);
+  const early = /Cannot access '([^']+)' before initialization|'?([\w$]+)'? (?:was |is )?used before (?:its )?initiali[sz]ation/.exec(text);
+  if (early) {
+    const name = early[1] ?? early[2] ?? 'Target';
+    return ` Entity files that import each other (a cycle) read ${name} before its module has run, which design-time type metadata does for a relation typed \`${name}\`: wrap the type in MikroORM's Rel<> (\`import { type Rel } from '@mikro-orm/core'\`, then \`${lowerFirst(name)}!: Rel<${name}>\`), or Ref<> for a reference.`;
+  }
   const missing = /does not provide an export named '([^']+)'/.exec(text);
   if (missing && loader.kind !== 'tsx') {
     return ` With emitDecoratorMetadata, relscope transpiles one file at a time (${loader.detail}), as MikroORM's own oxc/swc loaders do, so an import used only as a type in a decorated property stays in the code: if ${missing[1]} is a type, import it with \`import type { ${missing[1]} }\` (what TypeScript's isolatedModules asks for, error TS1272).`;
@@ -269,4 +276,8 @@ function loaderHint(error: unknown, loader: LoaderChoice): string {
     return ` The entities seem to rely on decorator metadata: set "experimentalDecorators" and "emitDecoratorMetadata" in ${tsconfig} (relscope then loads them with a metadata-aware transpiler), or give each property an explicit type.`;
   }
   return '';
+}
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
 }

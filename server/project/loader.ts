@@ -1,9 +1,11 @@
-import { createRequire, register } from 'node:module';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import Module, { createRequire, register } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
 import { nearestFile, type CliSettings } from './discover.ts';
 import { readTsConfig, wantsDecoratorMetadata } from './tsconfig.ts';
+import { typescriptTranspiler } from './metadata-hooks.mjs';
 
 /**
  * How a user's TypeScript is loaded:
@@ -49,17 +51,16 @@ export function prepareLoader(configPath: string, cwd: string, settings: CliSett
   }
   if (registered) return registered;
   const transpiler = pickTranspiler(tsconfig);
+  // relscope's own sources (in a checkout the test fixtures live beside them, so not the whole root)
+  const excludeRoots = ['server', 'entities', 'bin'].map((dir) => resolve(relscopeRoot, dir));
+  // ES modules (and the config itself, whatever its format) go through Node's module hooks...
   register(new URL('./metadata-hooks.mjs', import.meta.url), {
     parentURL: import.meta.url,
-    data: {
-      // relscope's own sources (in a checkout the test fixtures live beside them, so not the whole root)
-      excludeRoots: ['server', 'entities', 'bin'].map((dir) => resolve(relscopeRoot, dir)),
-      transpiler: transpiler.kind,
-      modulePath: transpiler.modulePath,
-      tsconfigPath: tsconfig,
-      compilerOptions,
-    },
+    data: { excludeRoots, transpiler: transpiler.kind, modulePath: transpiler.modulePath, tsconfigPath: tsconfig, compilerOptions },
   });
+  // ...but files a CommonJS module require()s (a NestJS config requiring its entities) are
+  // compiled by tsx's CommonJS hook, which those hooks never see and which emits no metadata.
+  registerCommonJs(excludeRoots, typescriptTranspiler({ modulePath: transpiler.modulePath, tsconfigPath: tsconfig, compilerOptions }));
   registered = { kind: transpiler.kind, tsconfig, detail: transpiler.detail };
   return registered;
 }
@@ -85,5 +86,26 @@ function pickTranspiler(tsconfig: string): { kind: 'typescript'; modulePath: str
       `${tsconfig} sets emitDecoratorMetadata, which tsx cannot emit, and neither the project's own TypeScript (<= 6) nor relscope's TypeScript 5.9 can be loaded: ${(error as Error).message}. Install typescript@5 or 6 in the project, or reinstall relscope.`,
       { exitCode: 1 },
     );
+  }
+}
+
+type CompileModule = { _compile(source: string, filename: string): unknown };
+type ExtensionHandler = (this: unknown, module: CompileModule, filename: string) => unknown;
+
+/**
+ * Wraps the CommonJS extension handlers for TypeScript (tsx's, registered by bin/relscope.js)
+ * so that the project's own .ts/.cts/.tsx files, when require()d, are transpiled with
+ * decorator metadata too. Anything else (node_modules, relscope's own sources) goes on to tsx.
+ */
+function registerCommonJs(excludeRoots: string[], transpile: (source: string, path: string, format: 'module' | 'commonjs') => string): void {
+  const extensions = (Module as unknown as { _extensions: Record<string, ExtensionHandler> })._extensions;
+  for (const ext of ['.ts', '.cts', '.tsx']) {
+    const previous = extensions[ext] ?? extensions['.js']!;
+    extensions[ext] = function (this: unknown, module: CompileModule, filename: string) {
+      if (filename.split(sep).includes('node_modules') || excludeRoots.some((root) => filename.startsWith(root + sep))) {
+        return previous.call(this, module, filename);
+      }
+      return module._compile(transpile(readFileSync(filename, 'utf8'), filename, 'commonjs'), filename);
+    };
   }
 }

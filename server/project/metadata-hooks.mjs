@@ -69,7 +69,13 @@ function packageType(file) {
   return type;
 }
 
-function typescriptTranspiler({ modulePath, tsconfigPath, compilerOptions }) {
+/**
+ * The transpiler, also used on the main thread by loader.ts for files that CommonJS `require()`
+ * loads (module hooks registered with module.register never see those: tsx's CommonJS hook does).
+ * @param {{ modulePath: string, tsconfigPath: string, compilerOptions: Record<string, unknown> }} options
+ * @returns {(source: string, path: string, format: 'module' | 'commonjs') => string}
+ */
+export function typescriptTranspiler({ modulePath, tsconfigPath, compilerOptions }) {
   const ts = createRequire(import.meta.url)(modulePath);
   const converted = ts.convertCompilerOptionsFromJson(compilerOptions, dirname(tsconfigPath));
   const base = { ...converted.options };

@@ -12,7 +12,7 @@ import type { Finding } from '../schema/drift.ts';
 import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common/schema-model.ts';
 import { renderJson, isSchemaModel } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
-import { planDiagram, type Diagram } from './mermaid.ts';
+import { planDiagram, type Diagram, type EdgeLabels } from './mermaid.ts';
 import { defaultMermaidSyntax, mermaidSyntaxes, type MermaidSyntax } from '../schema/types.ts';
 
 export const exportFormats = ['mermaid', 'markdown', 'svg', 'png', 'json'] as const;
@@ -32,12 +32,21 @@ export interface ExportSpec {
   schemas: string[] | null;
   /** The oldest Mermaid that must parse the text (`--mermaid`); absent means 10, the portable default. */
   mermaid?: MermaidSyntax;
+  /** Edge labels: the ORM's property names ('orm') or the FK columns ('columns', what files without the key were made with). */
+  edgeLabels?: EdgeLabels;
+  /** Association entities of m:n relations drawn as one m:n edge. */
+  collapseAssociations?: boolean;
 }
 
 const headerPrefix = 'relscope export ';
 
 function headerJson(spec: ExportSpec): string {
-  const ordered: Record<string, unknown> = { format: spec.format, source: spec.source, focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, drift: spec.drift, schemas: spec.schemas };
+  const ordered: Record<string, unknown> = {
+    format: spec.format, source: spec.source, focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, drift: spec.drift, schemas: spec.schemas,
+    // Recorded only when not what older files were made with, so their headers stay as they are.
+    ...(spec.collapseAssociations ? { collapseAssociations: true } : {}),
+    ...(spec.edgeLabels === 'orm' ? { edgeLabels: 'orm' } : {}),
+  };
   // Recorded only when not the default, so default exports keep their header.
   if (spec.mermaid && spec.mermaid !== defaultMermaidSyntax) ordered.mermaid = spec.mermaid;
   // Kept safe inside an HTML comment and on one line: no "--", "<", ">" or line breaks.
@@ -73,6 +82,9 @@ export function parseExport(text: string): ParsedExport | null {
             drift: raw.drift === true,
             schemas: Array.isArray(raw.schemas) ? raw.schemas.map(String) : null,
             ...((mermaidSyntaxes as readonly unknown[]).includes(raw.mermaid) && raw.mermaid !== defaultMermaidSyntax ? { mermaid: raw.mermaid } : {}),
+            // Absent from files written before these options: FK column labels, no association collapsed.
+            ...(raw.edgeLabels === 'orm' ? { edgeLabels: 'orm' as const } : {}),
+            ...(raw.collapseAssociations === true ? { collapseAssociations: true } : {}),
           },
         };
       }
@@ -101,7 +113,7 @@ export interface RenderedText {
 /** The text of a mermaid, markdown or json export: same model and spec, same bytes. */
 export function renderExportText(spec: ExportSpec, model: SchemaModel, drift: Finding[] | null = null): RenderedText {
   const scoped = filterSchemas(model, spec.schemas);
-  const diagramOptions = { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus', mermaid: spec.mermaid };
+  const diagramOptions = { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, collapseAssociations: !!spec.collapseAssociations, edgeLabels: spec.edgeLabels ?? 'columns', focusLabel: '--focus', mermaid: spec.mermaid };
   if (spec.format === 'json') {
     if (spec.focus) throw new UserError('--focus applies to diagrams (mermaid, markdown, svg, png); the json export is always the whole model.');
     return { text: renderJson(scoped), diagram: null };

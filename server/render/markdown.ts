@@ -132,6 +132,14 @@ export function tableSection(table: Table, model: SchemaModel, tables: Map<strin
   return out;
 }
 
+/** "4 tables", or "3 tables (and 1 virtual entity, a query with no table)": virtual entities are no tables. */
+export function tableCount(model: SchemaModel): string {
+  const virtual = model.tables.filter((t) => t.kind === 'virtual').length;
+  const real = model.tables.length - virtual;
+  const tables = `${real} ${real === 1 ? 'table' : 'tables'}`;
+  return virtual ? `${tables} (and ${virtual} virtual ${virtual === 1 ? 'entity' : 'entities'}, a query with no table)` : tables;
+}
+
 export function renderMarkdown(model: SchemaModel, options: MarkdownOptions = {}): string {
   const diagrams = planDiagramSet(model, options);
   const tables = new Map(model.tables.map((t) => [t.id, t]));
@@ -143,7 +151,7 @@ export function renderMarkdown(model: SchemaModel, options: MarkdownOptions = {}
   lines.push(
     `# Database schema`,
     '',
-    `${model.tables.length} tables and ${fkCount} foreign keys in schema${schemas.length === 1 ? '' : 's'} ${schemas.map((s) => mdCode(s)).join(', ') || '(none)'}, read from ${from}. Written by \`relscope export\`; \`relscope check\` on this file tells when it is out of date.`,
+    `${tableCount(model)} and ${fkCount} foreign keys in schema${schemas.length === 1 ? '' : 's'} ${schemas.map((s) => mdCode(s)).join(', ') || '(none)'}, read from ${from}. Written by \`relscope export\`; \`relscope check\` on this file tells when it is out of date.`,
     '',
   );
   if (options.drift) {

@@ -19,7 +19,7 @@
  * parts so that every table is drawn with its columns somewhere (for Markdown docs).
  */
 import { UserError } from '../errors.ts';
-import type { Relation, SchemaModel, Table } from '../../common/schema-model.ts';
+import type { Column, Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { defaultMermaidSyntax, diagramType, isPlainAttributeWord, portableWordOf, type MermaidSyntax } from '../schema/types.ts';
 import { diagramLimits } from '../../common/mermaid-config.ts';
 
@@ -28,6 +28,16 @@ export type DiagramLimits = { maxTextSize: number; maxEntities: number; maxOverv
 export interface DiagramOptions {
   /** Draw each plain pivot table (two FKs, nothing else) as one m:n edge. */
   collapsePivots?: boolean;
+  /** Draw each association entity an m:n relation goes through (post_categories) as one m:n edge too. */
+  collapseAssociations?: boolean;
+  /**
+   * 'columns' (default): edges labelled with their FK columns, tables as the database has them.
+   * 'orm': the ORM's language: edges labelled with the property names of both sides, the owning
+   * side marked (`author (owner) / posts`); STI subclasses drawn over their table, TPT children
+   * as "extends" edges, embedded columns grouped under their property. Falls back to columns
+   * for a relation the ORM does not name.
+   */
+  edgeLabels?: EdgeLabels;
   /** A table id, name or entity name: draw its neighbourhood only. */
   focus?: string | null;
   /** Hops from `focus` (default 1). */
@@ -58,10 +68,16 @@ export interface Diagram {
 
 export interface RenderOptions {
   attributes: boolean;
-  collapsePivots: boolean;
+  collapsePivots: CollapseMode;
+  edgeLabels?: EdgeLabels;
   /** The Mermaid the text is written for (default 10: parses in 10.7 and every later one). */
   mermaid?: MermaidSyntax;
 }
+
+export type EdgeLabels = 'columns' | 'orm';
+
+/** Which pivots collapse into m:n edges: true for plain pivots, or each kind chosen. */
+export type CollapseMode = boolean | { pivots: boolean; associations: boolean };
 
 const indent = '    ';
 
@@ -180,11 +196,50 @@ export function collapsiblePivots(model: SchemaModel): Set<string> {
   return out;
 }
 
+/** The tables drawn as m:n edges in this mode: plain pivots, association entities of m:n relations, or both. */
+export function collapsedTables(model: SchemaModel, mode: CollapseMode): Set<string> {
+  const { pivots, associations } = typeof mode === 'boolean' ? { pivots: mode, associations: false } : mode;
+  const out = pivots ? collapsiblePivots(model) : new Set<string>();
+  if (associations) {
+    const tables = new Map(model.tables.map((t) => [t.id, t]));
+    for (const r of model.relations) {
+      if (r.kind === 'm:n' && r.via?.entity && !r.via.plainPivot && tables.has(r.via.table) && r.via.table !== r.from && r.via.table !== r.to) out.add(r.via.table);
+    }
+  }
+  return out;
+}
+
+function collapseModeOf(options: Pick<DiagramOptions, 'collapsePivots' | 'collapseAssociations'>): CollapseMode {
+  return options.collapseAssociations ? { pivots: !!options.collapsePivots, associations: true } : !!options.collapsePivots;
+}
+
 /** Renders exactly these tables (in model order) and the relations among them. */
+/** An entity's lines: `head` alone, or `head {`, one line per column, `}`. */
+function attributeBlock(table: Table, columns: Column[], head: string, attributes: boolean, orm: boolean, syntax: MermaidSyntax): string[] {
+  if (!attributes || columns.length === 0) return [head];
+  const lines = [`${head} {`];
+  const facts = tableFacts(table);
+  for (const column of columns) {
+    const keys: string[] = [];
+    if (facts.pk.has(column.name)) keys.push('PK');
+    if (facts.fk.has(column.name)) keys.push('FK');
+    if (facts.uk.has(column.name) && !facts.pk.has(column.name)) keys.push('UK');
+    let line = `${indent}${indent}${diagramType(column.type, syntax)} ${attributeName(column.name, syntax)}`;
+    if (keys.length) line += ` ${keys.join(', ')}`;
+    const comment = attributeComment(column.name, orm ? ormColumnComment(table, column) : column.comment, syntax);
+    if (comment) line += ` "${escapeText(comment)}"`;
+    lines.push(line);
+  }
+  lines.push(`${indent}}`);
+  return lines;
+}
+
 export function renderErDiagram(model: SchemaModel, tableIds: Iterable<string>, options: RenderOptions): { text: string; aliases: Record<string, string>; tables: string[]; edges: number } {
   const wanted = new Set(tableIds);
-  const collapsed = options.collapsePivots ? collapsiblePivots(model) : new Set<string>();
-  const tables = model.tables.filter((t) => wanted.has(t.id) && !collapsed.has(t.id));
+  const collapsed = collapsedTables(model, options.collapsePivots);
+  // A virtual entity is a query with no table: the Markdown lists it (marked), diagrams leave it out.
+  const tables = model.tables.filter((t) => wanted.has(t.id) && !collapsed.has(t.id) && t.kind !== 'virtual');
+  const orm = options.edgeLabels === 'orm';
   const syntax = options.mermaid ?? defaultMermaidSyntax;
   const qualified = new Set(model.tables.map((t) => t.schema)).size > 1;
   const aliasOf = new Map<string, string>();
@@ -195,35 +250,114 @@ export function renderErDiagram(model: SchemaModel, tableIds: Iterable<string>, 
     aliasOf.set(table.id, alias);
     aliases[alias] = table.id;
     const head = `${indent}${alias}["${escapeText(tableLabel(table, qualified))}"]`;
-    if (!options.attributes || table.columns.length === 0) {
-      lines.push(head);
-      return;
-    }
-    lines.push(`${head} {`);
-    const facts = tableFacts(table);
-    for (const column of table.columns) {
-      const keys: string[] = [];
-      if (facts.pk.has(column.name)) keys.push('PK');
-      if (facts.fk.has(column.name)) keys.push('FK');
-      if (facts.uk.has(column.name) && !facts.pk.has(column.name)) keys.push('UK');
-      let line = `${indent}${indent}${diagramType(column.type, syntax)} ${attributeName(column.name, syntax)}`;
-      if (keys.length) line += ` ${keys.join(', ')}`;
-      const comment = attributeComment(column.name, column.comment, syntax);
-      if (comment) line += ` "${escapeText(comment)}"`;
-      lines.push(line);
-    }
-    lines.push(`${indent}}`);
+    lines.push(...attributeBlock(table, orm ? ormColumns(table) : table.columns, head, options.attributes, orm, syntax));
   });
   let edges = 0;
+  // The ORM's view: STI subclasses as entities over their table, each with its own columns.
+  const subclassAlias = orm ? stiSubclassNodes(tables, aliasOf, aliases, lines, (table, columns, head) => attributeBlock(table, columns, head, options.attributes, true, syntax)) : null;
+  if (subclassAlias) edges += subclassAlias.edges;
+  const tablesById = orm ? new Map(model.tables.map((t) => [t.id, t])) : null;
   for (const relation of model.relations) {
     if (!drawnAsEdge(relation, collapsed)) continue;
-    const a = aliasOf.get(relation.from);
-    const b = aliasOf.get(relation.to);
+    let a = aliasOf.get(relation.from);
+    let b = aliasOf.get(relation.to);
     if (!a || !b) continue;
-    lines.push(`${indent}${a} ${cardinality(relation)} ${b} : "${escapeText(relationLabel(relation))}"`);
+    if (subclassAlias) {
+      a = subclassAlias.of(relation.from, relation.fromEntity) ?? a;
+      b = subclassAlias.of(relation.to, relation.toEntity) ?? b;
+    }
+    const label = (tablesById && ormEdgeLabel(relation, tablesById)) || relationLabel(relation);
+    lines.push(`${indent}${a} ${cardinality(relation)} ${b} : "${escapeText(label)}"`);
     edges++;
   }
   return { text: `${lines.join('\n')}\n`, aliases, tables: tables.map((t) => t.id), edges };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ORM's language (edgeLabels 'orm'): property names on edges, inheritance, embeddables
+
+/**
+ * An edge's label in the ORM's words: the owning side's property, marked, then the inverse
+ * side's ("author (owner) / posts"; "-" for a side without a property); an m:n through an
+ * association entity names it ("categories (owner) / posts via PostCategory"); a TPT child's
+ * key to its parent reads "Article extends Content". Null when the ORM names neither side
+ * (a pivot's FK, a database-only FK): the caller labels it with the columns.
+ */
+export function ormEdgeLabel(relation: Relation, tables: Map<string, Table>): string | null {
+  const from = tables.get(relation.from);
+  const inheritance = from?.inheritance;
+  if (inheritance?.kind === 'tpt' && inheritance.parentTable === relation.to && !relation.fromProperty && sameColumns(relation.columns, from?.primaryKey?.columns ?? [])) {
+    return `${from?.entity ?? relation.fromEntity ?? relation.from} extends ${inheritance.parentEntity}`;
+  }
+  if (!relation.fromProperty && !relation.toProperty) return null;
+  const via = relation.kind === 'm:n' && relation.via?.entity ? ` via ${relation.via.entity}` : '';
+  return `${relation.fromProperty ?? '-'} (owner) / ${relation.toProperty ?? '-'}${via}`;
+}
+
+function sameColumns(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
+}
+
+/** The columns a table's own node shows: for an STI table, those of the root entity (subclasses get nodes of their own). */
+function ormColumns(table: Table): Column[] {
+  const inheritance = table.inheritance;
+  if (inheritance?.kind !== 'sti') return table.columns;
+  const subclassColumns = new Set(inheritance.entities.filter((e) => e.parent !== null).flatMap((e) => e.columns));
+  return table.columns.filter((c) => !subclassColumns.has(c.name));
+}
+
+/** A column's comment in the ORM's view: its embedded property ("billing: Address"), the discriminator, then its own comment. */
+function ormColumnComment(table: Table, column: Column): string | null {
+  const parts: string[] = [];
+  if (column.embedded) parts.push(`${column.embedded.property}: ${column.embedded.embeddable}`);
+  if (table.inheritance?.kind === 'sti' && table.inheritance.discriminatorColumn === column.name) parts.push('discriminator');
+  const own = column.comment?.split('\n')[0]?.trim();
+  if (own) parts.push(own);
+  return parts.length ? parts.join('; ') : null;
+}
+
+/**
+ * Single-table inheritance in the ORM's view: each subclass of a drawn STI table becomes an
+ * entity of its own (alias e4c1, e4c2, … after its table's e4), labelled with its class and
+ * discriminator value, holding the columns only it maps, joined to its parent entity by an
+ * "extends" edge. Relations a subclass declares (or targets) are then drawn from (to) it.
+ */
+function stiSubclassNodes(
+  tables: Table[],
+  aliasOf: Map<string, string>,
+  aliases: Record<string, string>,
+  lines: string[],
+  block: (table: Table, columns: Column[], head: string) => string[],
+): { edges: number; of(tableId: string, entity: string | null): string | undefined } {
+  const byEntity = new Map<string, string>();
+  const extendsEdges: string[] = [];
+  for (const table of tables) {
+    const inheritance = table.inheritance;
+    const tableAlias = aliasOf.get(table.id);
+    if (inheritance?.kind !== 'sti' || !tableAlias) continue;
+    const root = inheritance.entities.find((e) => e.parent === null);
+    if (root) byEntity.set(`${table.id}\u0000${root.entity}`, tableAlias);
+    const columns = new Map(table.columns.map((c) => [c.name, c]));
+    inheritance.entities.filter((e) => e.parent !== null).forEach((entity, i) => {
+      const alias = `${tableAlias}c${i + 1}`;
+      aliases[alias] = table.id;
+      byEntity.set(`${table.id}\u0000${entity.entity}`, alias);
+      const value = entity.discriminatorValue === null ? '' : `, ${inheritance.discriminatorColumn} = ${entity.discriminatorValue}`;
+      const label = `${entity.entity} (${table.name}${value}${entity.abstract ? ', abstract' : ''})`;
+      lines.push(...block(table, entity.columns.map((name) => columns.get(name)).filter((c): c is Column => !!c), `${indent}${alias}["${escapeText(label)}"]`));
+    });
+    for (const entity of inheritance.entities) {
+      if (entity.parent === null) continue;
+      const child = byEntity.get(`${table.id}\u0000${entity.entity}`)!;
+      const parent = byEntity.get(`${table.id}\u0000${entity.parent}`) ?? tableAlias;
+      extendsEdges.push(`${indent}${child} |o--|| ${parent} : "${escapeText(`${entity.entity} extends ${entity.parent}`)}"`);
+    }
+  }
+  lines.push(...extendsEdges);
+  return {
+    edges: extendsEdges.length,
+    of: (tableId, entity) => (entity ? byEntity.get(`${tableId}\u0000${entity}`) : undefined),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,6 +373,8 @@ export function resolveTable(model: SchemaModel, ref: string, label = '--focus')
     (t) => t.id.toLowerCase() === ref.toLowerCase(),
     (t) => t.name.toLowerCase() === ref.toLowerCase(),
     (t) => (t.entity ?? '').toLowerCase() === ref.toLowerCase(),
+    // An STI subclass lives in its root's table.
+    (t) => t.inheritance?.kind === 'sti' && t.inheritance.entities.some((e) => e.entity === ref),
   ];
   for (const test of tries) {
     const found = model.tables.filter(test);
@@ -285,8 +421,8 @@ function adjacency(model: SchemaModel, collapsed: Set<string>): Map<string, Set<
 }
 
 /** Tables within `depth` hops of `start`, in breadth-first order (start first). */
-export function neighbourhood(model: SchemaModel, start: string, depth: number, collapsePivots = false): string[] {
-  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+export function neighbourhood(model: SchemaModel, start: string, depth: number, collapsePivots: CollapseMode = false): string[] {
+  const collapsed = collapsedTables(model, collapsePivots);
   const adj = adjacency(model, collapsed);
   const order = [start];
   const seen = new Set(order);
@@ -314,11 +450,11 @@ function fits(text: string, entities: number, edges: number, limits: DiagramLimi
   return text.length <= limits.maxTextSize && entities <= (attributes ? limits.maxEntities : limits.maxOverviewEntities) && edges <= limits.maxEdges;
 }
 
-/** How diagrams are drawn inside one plan: pivots collapsed or not, and for which Mermaid. */
-type DrawMode = { collapsePivots: boolean; mermaid?: MermaidSyntax };
+/** How diagrams are drawn inside one plan: pivots collapsed or not, edge labels, and for which Mermaid. */
+type DrawMode = { collapsePivots: CollapseMode; edgeLabels?: EdgeLabels; mermaid?: MermaidSyntax };
 
 function draw(model: SchemaModel, ids: string[], attributes: boolean, mode: DrawMode) {
-  return renderErDiagram(model, ids, { attributes, ...mode });
+  return renderErDiagram(model, ids, { attributes, ...mode, edgeLabels: mode.edgeLabels ?? 'columns' });
 }
 
 /**
@@ -342,8 +478,8 @@ function largestFittingPrefix(model: SchemaModel, ordered: string[], attributes:
   return best;
 }
 
-function byDegree(model: SchemaModel, ids: string[], collapsePivots: boolean): string[] {
-  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+function byDegree(model: SchemaModel, ids: string[], collapsePivots: CollapseMode): string[] {
+  const collapsed = collapsedTables(model, collapsePivots);
   const adj = adjacency(model, collapsed);
   return [...ids].sort((a, b) => (adj.get(b)?.size ?? 0) - (adj.get(a)?.size ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -354,22 +490,24 @@ function byDegree(model: SchemaModel, ids: string[], collapsePivots: boolean): s
  */
 export function planDiagram(model: SchemaModel, options: DiagramOptions = {}): Diagram {
   const limits = limitsOf(options);
-  const collapsePivots = !!options.collapsePivots;
-  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+  const collapsePivots = collapseModeOf(options);
+  const edgeLabels = options.edgeLabels ?? 'columns';
+  const collapsed = collapsedTables(model, collapsePivots);
   let scope: string[];
   let title: string;
   if (options.focus) {
     const table = resolveTable(model, options.focus, options.focusLabel);
+    if (table.kind === 'virtual') throw new UserError(`${options.focusLabel ?? '--focus'} ${options.focus}: ${table.entity ?? table.id} is a virtual entity (a query, no table), so no diagram shows it; pick a table.`);
     // Focusing on a pivot table means looking at it: draw it, not its collapsed edge.
-    if (collapsed.has(table.id)) return planDiagram(model, { ...options, focus: table.id, collapsePivots: false });
+    if (collapsed.has(table.id)) return planDiagram(model, { ...options, focus: table.id, collapsePivots: false, collapseAssociations: false });
     const depth = options.depth ?? 1;
     scope = neighbourhood(model, table.id, depth, collapsePivots);
     title = `${table.id} and ${depth} ${depth === 1 ? 'hop' : 'hops'} around it`;
   } else {
-    scope = model.tables.map((t) => t.id).filter((id) => !collapsed.has(id));
+    scope = model.tables.filter((t) => t.kind !== 'virtual').map((t) => t.id).filter((id) => !collapsed.has(id));
     title = 'All tables';
   }
-  const mode: DrawMode = { collapsePivots, mermaid: options.mermaid };
+  const mode: DrawMode = { collapsePivots, edgeLabels, mermaid: options.mermaid };
   const full = draw(model, scope, true, mode);
   const scopeSize = full.tables.length;
   if (fits(full.text, full.tables.length, full.edges, limits, true)) return diagram(title, full, false, false, 0);
@@ -399,17 +537,18 @@ export function planDiagramSet(model: SchemaModel, options: DiagramOptions = {})
   const first = planDiagram(model, options);
   if (options.focus || (!first.overview && !first.truncated)) return [first];
   const limits = limitsOf(options);
-  const collapsePivots = !!options.collapsePivots;
-  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+  const collapsePivots = collapseModeOf(options);
+  const edgeLabels = options.edgeLabels ?? 'columns';
+  const collapsed = collapsedTables(model, collapsePivots);
   const out: Diagram[] = [{ ...first, title: first.title.replace(/^All tables/, 'Overview') }];
-  const schemas = [...new Set(model.tables.map((t) => t.schema))].sort();
+  const schemas = [...new Set(model.tables.filter((t) => t.kind !== 'virtual').map((t) => t.schema))].sort();
   for (const schema of schemas) {
-    const ids = model.tables.filter((t) => t.schema === schema && !collapsed.has(t.id)).map((t) => t.id);
+    const ids = model.tables.filter((t) => t.schema === schema && !collapsed.has(t.id) && t.kind !== 'virtual').map((t) => t.id);
     const ordered = localityOrder(model, ids, collapsePivots);
     const parts: ReturnType<typeof draw>[] = [];
     let rest = ordered;
     while (rest.length) {
-      const part = largestFittingPrefix(model, rest, true, { collapsePivots, mermaid: options.mermaid }, limits);
+      const part = largestFittingPrefix(model, rest, true, { collapsePivots, edgeLabels, mermaid: options.mermaid }, limits);
       const drawnIds = new Set(part.tables);
       parts.push(part);
       rest = rest.filter((id) => !drawnIds.has(id));
@@ -423,8 +562,8 @@ export function planDiagramSet(model: SchemaModel, options: DiagramOptions = {})
 }
 
 /** Breadth-first order inside the set, so that each part holds neighbouring tables. */
-function localityOrder(model: SchemaModel, ids: string[], collapsePivots: boolean): string[] {
-  const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
+function localityOrder(model: SchemaModel, ids: string[], collapsePivots: CollapseMode): string[] {
+  const collapsed = collapsedTables(model, collapsePivots);
   const adj = adjacency(model, collapsed);
   const inSet = new Set(ids);
   const seen = new Set<string>();

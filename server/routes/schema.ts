@@ -3,7 +3,9 @@
  *
  *   GET /schema?source=orm|db[&schema=a,b]
  *       -> SchemaModel (server/schema/model.ts)
- *   GET /diagram?source=orm|db&format=mermaid|text|svg[&focus=TABLE&depth=N&collapsePivots=1&schema=a,b]
+ *   GET /diagram?source=orm|db&format=mermaid|text|svg[&focus=TABLE&depth=N&collapsePivots=1&collapseAssociations=1&edgeLabels=orm|columns&schema=a,b]
+ *       edgeLabels: orm (default for source=orm) labels edges with the ORM's property names and
+ *       draws STI / TPT / embeddables; columns (default for source=db) with the FK columns
  *       format=mermaid (default) -> DiagramResponse (JSON, below)
  *       format=text -> the Mermaid text as text/plain
  *       format=svg  -> image/svg+xml rendered by Mermaid in headless Chromium (503 without Chromium)
@@ -23,7 +25,8 @@ import { drift, type Finding } from '../schema/drift.ts';
 import { countFindings, lint } from '../schema/lint.ts';
 import { filterSchemas, loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
 import type { SchemaSource } from '../../common/schema-model.ts';
-import { planDiagram, resolveTable, type Diagram } from '../render/mermaid.ts';
+import { planDiagram, resolveTable, type Diagram, type EdgeLabels } from '../render/mermaid.ts';
+import { withOrmNames } from '../schema/orm-names.ts';
 import { chooseLayout, diagramLimits, type DiagramLayout } from '../../common/mermaid-config.ts';
 import { parseLayout } from '../render/layout.ts';
 import { renderImage } from '../render/image.ts';
@@ -34,6 +37,8 @@ export interface DiagramResponse extends Diagram {
   focus: string | null;
   depth: number;
   collapsePivots: boolean;
+  collapseAssociations: boolean;
+  edgeLabels: EdgeLabels;
   limits: typeof diagramLimits;
   /** Mermaid layout to draw it with: the `layout` parameter, else chosen by size (chooseLayout). */
   layout: DiagramLayout;
@@ -41,7 +46,7 @@ export interface DiagramResponse extends Diagram {
 
 const known = {
   schema: ['source', 'schema'],
-  diagram: ['source', 'format', 'focus', 'depth', 'collapsePivots', 'schema', 'layout'],
+  diagram: ['source', 'format', 'focus', 'depth', 'collapsePivots', 'collapseAssociations', 'edgeLabels', 'schema', 'layout'],
   drift: ['schema'],
   lint: ['source', 'schema'],
 } as const;
@@ -102,16 +107,23 @@ export function schemaRoutes(ctx: AppContext): Hono {
     const focus = focusRaw === undefined || focusRaw.trim() === '' ? null : focusRaw.trim();
     const depth = depthParam(c);
     const collapsePivots = booleanParam(c, 'collapsePivots');
-    const model = await loadModel(ctx, source, schemasParam(c));
+    const collapseAssociations = booleanParam(c, 'collapseAssociations');
+    const rawLabels = single(c, 'edgeLabels');
+    if (rawLabels !== undefined && rawLabels !== '' && rawLabels !== 'orm' && rawLabels !== 'columns') throw new UserError(`Parameter "edgeLabels" must be orm or columns, got "${rawLabels}".`);
+    const edgeLabels: EdgeLabels = rawLabels === 'orm' || rawLabels === 'columns' ? rawLabels : source === 'orm' ? 'orm' : 'columns';
+    const schemas = schemasParam(c);
+    let model = await loadModel(ctx, source, schemas);
+    // The database's tables in the ORM's words, where the ORM maps them.
+    if (source === 'db' && edgeLabels === 'orm') model = withOrmNames(model, filterSchemas(await ormModel(ctx), schemas));
     const focusId = focus ? resolveTable(model, focus, 'Parameter "focus"').id : null;
-    const diagram = planDiagram(model, { focus: focusId, depth, collapsePivots, focusLabel: 'Parameter "focus"' });
+    const diagram = planDiagram(model, { focus: focusId, depth, collapsePivots, collapseAssociations, edgeLabels, focusLabel: 'Parameter "focus"' });
     const layout = parseLayout(single(c, 'layout'), 'Parameter "layout"') ?? chooseLayout(diagram.tables.length);
     if (format === 'text') return c.text(diagram.mermaid, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
     if (format === 'svg') {
       const svg = await renderImage(diagram.mermaid, 'svg', layout);
       return c.body(new Uint8Array(svg), 200, { 'Content-Type': 'image/svg+xml; charset=utf-8' });
     }
-    const body: DiagramResponse = { ...diagram, source, focus: focusId, depth, collapsePivots, limits: diagramLimits, layout };
+    const body: DiagramResponse = { ...diagram, source, focus: focusId, depth, collapsePivots, collapseAssociations, edgeLabels, limits: diagramLimits, layout };
     return c.json(body);
   });
 

@@ -9,6 +9,7 @@
  */
 import type { Column, ForeignKey, Index, SchemaModel, Table } from '../../common/schema-model.ts';
 import { quoteIdent, quoteTable } from './sql.ts';
+import { sameType } from './types.ts';
 import { severityOrder, type Finding } from '../../common/findings.ts';
 
 export type { Finding, Severity } from '../../common/findings.ts';
@@ -74,7 +75,7 @@ function compareTable(ot: Table, dt: Table, findings: Finding[]): void {
       findings.push({ severity: 'error', code: 'column-missing-in-db', table: ot.id, column: oc.name, message: `Column ${where}${entityRef(ot, oc)} is mapped by the ORM but missing in the database.` });
       continue;
     }
-    if (oc.type !== dc.type) {
+    if (!sameType(oc.type, dc.type)) {
       findings.push({ severity: 'error', code: 'type-mismatch', table: ot.id, column: oc.name, message: `Column ${where} is ${dc.type} in the database but ${oc.type} in the ORM${entityRef(ot, oc)}.` });
     }
     // A view's columns always read as nullable in the catalogs: nothing to compare there.

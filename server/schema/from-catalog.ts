@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import type { DatabaseKind } from '../db/connect.ts';
-import { describeConnectError } from '../db/connect.ts';
+import { describeConnectError, type UrlOrigin } from '../db/connect.ts';
 import { DatabaseUnavailableError, UserError, isConnectionError } from '../errors.ts';
 import {
   schemaModelVersion,
@@ -37,6 +37,8 @@ export interface CatalogOptions {
 export interface CatalogTarget {
   url: string;
   kind: DatabaseKind;
+  /** Where the URL came from, for the fix a connection error suggests. */
+  urlOrigin?: UrlOrigin;
 }
 
 export interface ConnectOptions extends CatalogOptions {
@@ -222,7 +224,7 @@ export async function modelFromDatabase(target: CatalogTarget, options: ConnectO
     try {
       first = await connect(parameters);
     } catch (error) {
-      throw new DatabaseUnavailableError(describeConnectError(target.url, error), error);
+      throw new DatabaseUnavailableError(describeConnectError(target.url, error, target.urlOrigin), error);
     }
     let pglite = known === true;
     if (known === undefined && wanted > 1) {
@@ -238,7 +240,7 @@ export async function modelFromDatabase(target: CatalogTarget, options: ConnectO
     try {
       return await readModel(async (lane) => (lane === 0 || lane > extra.length ? first : ((await extra[lane - 1]!) ?? first)), options);
     } catch (error) {
-      if (isConnectionError(error)) throw new DatabaseUnavailableError(describeConnectError(target.url, error), error);
+      if (isConnectionError(error)) throw new DatabaseUnavailableError(describeConnectError(target.url, error, target.urlOrigin), error);
       throw error;
     }
   } finally {

@@ -21,7 +21,9 @@ import {
   type ReferentialAction,
   type Relation,
   type SchemaModel,
+  type StiEntity,
   type Table,
+  type TableInheritance,
 } from '../../common/schema-model.ts';
 import { isPlainPivot, relationId, relationsFromForeignKeys } from '../../common/relations.ts';
 import { entityDeclarations } from './declarations.ts';
@@ -68,6 +70,7 @@ function isGeneratedPivot(meta: AnyMeta): boolean {
 /** The model of an initialised ORM (connected or not). Reads metadata only. */
 export function modelFromOrm(orm: MikroORM): SchemaModel {
   const metadata = orm.getMetadata();
+  allMetadata = [...metadata.getAll().values()];
   const defaultSchema = orm.config.get('schema') ?? orm.config.getPlatform().getDefaultSchemaName() ?? 'public';
   // Single-table inheritance children share their root's table (whose metadata already holds
   // their properties); virtual entities have no table and are listed apart.
@@ -92,10 +95,16 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
     const meta = metaByTable.get(id);
     const generatedPivot = meta ? isGeneratedPivot(meta) : false;
     const propertyOf = new Map<string, string>();
+    const embeddedOf = new Map<string, { property: string; embeddable: string }>();
     if (meta && !generatedPivot) {
       for (const prop of ownProps(meta)) {
         if (prop.persist === false) continue;
-        for (const field of prop.fieldNames ?? []) if (!propertyOf.has(field)) propertyOf.set(field, prop.name);
+        const embedded = embeddedGroup(meta, prop);
+        for (const field of prop.fieldNames ?? []) {
+          if (propertyOf.has(field)) continue;
+          propertyOf.set(field, embedded?.path ?? prop.name);
+          if (embedded) embeddedOf.set(field, { property: embedded.property, embeddable: embedded.embeddable });
+        }
       }
     }
     const columns: Column[] = dbTable.getColumns().map((c) => {
@@ -117,6 +126,7 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
         generated: c.autoincrement ? 'serial' : c.generated ? 'stored' : null,
         property: propertyOf.get(c.name) ?? null,
         enum: enumName,
+        ...(embeddedOf.has(c.name) ? { embedded: embeddedOf.get(c.name)! } : {}),
       };
     });
     const indexes: Index[] = [];
@@ -160,6 +170,7 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
       foreignKeys,
       entity: meta && !generatedPivot ? meta.className : null,
       isPivot: isPlainPivot(columns, foreignKeys, primaryKey, fkColumns),
+      ...inheritanceEntry(meta, metadata.getAll().values(), defaultSchema),
     });
   }
 
@@ -260,15 +271,20 @@ function relationsFromMetadata(all: AnyMeta[], tables: Table[], defaultSchema: s
     const from = tableOf(meta);
     if (!tableIds.has(from)) continue;
     const generatedPivot = isGeneratedPivot(meta);
+    const hierarchy = stiHierarchy(meta);
     for (const prop of ownProps(meta)) {
       const targetMeta = prop.targetMeta as AnyMeta | undefined;
       if (!targetMeta || targetMeta.embeddable) continue;
       const to = tableOf(targetMeta);
+      // A relation an STI subclass declares is the subclass's (Tweet.poster), not the root's.
+      const declaring = hierarchy?.declaring(prop.name) ?? meta;
+      // The subclass's own copy knows its inverse side (the root's merged copy does not).
+      const declared = (declaring.properties as Record<string, AnyProp>)[prop.name] ?? prop;
       const owningReference = prop.kind === 'm:1' || (prop.kind === '1:1' && prop.owner);
       if (owningReference) {
         const columns = [...(prop.fieldNames ?? prop.joinColumns ?? [])];
         const referencedColumns = [...(prop.referencedColumnNames ?? [])];
-        const inverse = generatedPivot ? undefined : findInverse(prop, meta, targetMeta);
+        const inverse = generatedPivot ? undefined : findInverse(declared, declaring, targetMeta);
         const fk = tableById.get(from)?.foreignKeys.find((f) => sameColumns(f.columns, columns) && f.references === to);
         push({
           id: relationId(from, columns, to),
@@ -277,7 +293,7 @@ function relationsFromMetadata(all: AnyMeta[], tables: Table[], defaultSchema: s
           to,
           fromProperty: generatedPivot ? null : prop.name,
           toProperty: inverse?.name ?? null,
-          fromEntity: generatedPivot ? null : meta.className,
+          fromEntity: generatedPivot ? null : declaring.className,
           toEntity: targetMeta.className,
           columns,
           referencedColumns,
@@ -295,7 +311,7 @@ function relationsFromMetadata(all: AnyMeta[], tables: Table[], defaultSchema: s
       } else if (prop.kind === 'm:n' && prop.owner) {
         const pivotMeta = all.find((m) => m.class === prop.pivotEntity || m.className === prop.pivotTable) ?? null;
         const pivotId = pivotMeta ? tableOf(pivotMeta) : qualify(prop.pivotTable, defaultSchema);
-        const inverse = prop.inversedBy ? (targetMeta.properties as Record<string, AnyProp>)[prop.inversedBy] : undefined;
+        const inverse = declared.inversedBy ? (targetMeta.properties as Record<string, AnyProp>)[declared.inversedBy] : undefined;
         const realInverse = inverse && !inverse.name.endsWith('__inverse') ? inverse : undefined;
         const plainPivot = tableById.get(pivotId)?.isPivot ?? false;
         push({
@@ -305,7 +321,7 @@ function relationsFromMetadata(all: AnyMeta[], tables: Table[], defaultSchema: s
           to,
           fromProperty: prop.name,
           toProperty: realInverse?.name ?? null,
-          fromEntity: meta.className,
+          fromEntity: declaring.className,
           toEntity: targetMeta.className,
           columns: [...(prop.joinColumns ?? [])],
           referencedColumns: [...(prop.inverseJoinColumns ?? [])],
@@ -330,7 +346,119 @@ function findInverse(prop: AnyProp, meta: AnyMeta, targetMeta: AnyMeta): AnyProp
   const props = targetMeta.properties as Record<string, AnyProp>;
   if (prop.inversedBy && props[prop.inversedBy]) return props[prop.inversedBy];
   const wanted = prop.kind === '1:1' ? '1:1' : '1:m';
-  return targetMeta.props.find((p) => p.kind === wanted && p.mappedBy === prop.name && p.targetMeta === meta);
+  // The inverse side may point at the declaring STI subclass or at one of its ancestors.
+  const lineage = new Set<string>();
+  for (let m: AnyMeta | undefined = meta; m && !lineage.has(m.className); m = parentMeta(m)) lineage.add(m.className);
+  return targetMeta.props.find((p) => p.kind === wanted && p.mappedBy === prop.name && lineage.has((p.targetMeta as AnyMeta | undefined)?.className ?? ''));
+}
+
+/** The entity an entity extends (its metadata), when known. */
+function parentMeta(meta: AnyMeta): AnyMeta | undefined {
+  const parent = meta.extends as unknown;
+  if (!parent || !meta.root || meta.root === meta) return undefined;
+  const candidates = [meta.root, ...stiChildrenOf(meta.root)];
+  const parentName = typeof parent === 'function' ? (parent as { name?: string }).name : typeof parent === 'string' ? parent : (parent as { meta?: { className?: string } }).meta?.className;
+  return candidates.find((m) => m.class === parent || m.className === parentName) ?? meta.root;
+}
+
+const stiChildren = new WeakMap<AnyMeta, AnyMeta[]>();
+let allMetadata: AnyMeta[] = [];
+
+/** The subclasses of an STI root (every level), in entity-name order. */
+function stiChildrenOf(root: AnyMeta): AnyMeta[] {
+  let found = stiChildren.get(root);
+  if (!found) {
+    found = allMetadata.filter((m) => m !== root && m.root === root && isStiChild(m)).sort((a, b) => (a.className < b.className ? -1 : a.className > b.className ? 1 : 0));
+    stiChildren.set(root, found);
+  }
+  return found;
+}
+
+/** For an STI root: which entity of the hierarchy declares each property (the topmost one that has it). */
+function stiHierarchy(root: AnyMeta): { members: AnyMeta[]; declaring(name: string): AnyMeta } | null {
+  if (!isStiRoot(root)) return null;
+  const members = [root, ...stiChildrenOf(root)];
+  const cache = new Map<string, AnyMeta>();
+  const depth = (m: AnyMeta) => {
+    let d = 0;
+    for (let x: AnyMeta | undefined = m; x && x !== root && d < 50; x = parentMeta(x)) d++;
+    return d;
+  };
+  return {
+    members,
+    declaring(name) {
+      let found = cache.get(name);
+      if (found) return found;
+      const rootProp = (root.properties as Record<string, AnyProp>)[name];
+      // The root holds its subclasses' properties too, flagged as inherited.
+      if (rootProp && !(rootProp as AnyProp & { inherited?: boolean }).inherited) found = root;
+      else found = members.filter((m) => m !== root && (m.properties as Record<string, AnyProp>)[name]).sort((a, b) => depth(a) - depth(b))[0] ?? root;
+      cache.set(name, found);
+      return found;
+    },
+  };
+}
+
+function isStiRoot(meta: AnyMeta): boolean {
+  return (meta.root === meta || !meta.root) && (meta.inheritanceType === 'sti' || !!meta.discriminatorColumn) && stiChildrenOf(meta).length > 0;
+}
+
+/** Table.inheritance for the table an entity maps (spread into the table; nothing when there is none). */
+function inheritanceEntry(meta: AnyMeta | undefined, every: Iterable<AnyMeta>, defaultSchema: string): { inheritance?: TableInheritance } {
+  if (!meta) return {};
+  allMetadata = [...every];
+  if (meta.inheritanceType === 'tpt' && meta.tptParent) {
+    const parent = meta.tptParent as AnyMeta;
+    const parentTable = tableMeta(parent);
+    return { inheritance: { kind: 'tpt', parentTable: `${parentTable.schema ?? defaultSchema}.${parentTable.collection}`, parentEntity: parent.className } };
+  }
+  const hierarchy = stiHierarchy(meta);
+  if (!hierarchy) return {};
+  const discriminator = meta.discriminatorColumn ? String(meta.discriminatorColumn) : '';
+  const discriminatorColumn = (meta.properties as Record<string, AnyProp>)[discriminator]?.fieldNames?.[0] ?? discriminator;
+  const entities: StiEntity[] = hierarchy.members.map((m) => ({
+    entity: m.className,
+    parent: m === meta ? null : (parentMeta(m)?.className ?? meta.className),
+    discriminatorValue: m.discriminatorValue === undefined || m.discriminatorValue === null ? null : String(m.discriminatorValue),
+    abstract: !!m.abstract,
+    columns: m.props
+      .filter((p) => p.persist !== false && (p.kind === 'scalar' || p.kind === 'embedded' || p.kind === 'm:1' || (p.kind === '1:1' && p.owner)) && hierarchy.declaring(p.name) === m)
+      .flatMap((p) => [...(p.fieldNames ?? [])]),
+  }));
+  return { inheritance: { kind: 'sti', discriminatorColumn, entities } };
+}
+
+/**
+ * The embedded property a flattened column belongs to: its path ("billing.street"), the
+ * owning embedded property ("billing", or "billing.geo" when nested) and the embeddable's class.
+ */
+function embeddedGroup(meta: AnyMeta, prop: AnyProp): { path: string; property: string; embeddable: string } | null {
+  const props = meta.properties as Record<string, AnyProp>;
+  const className = (p: AnyProp) => (p.targetMeta as AnyMeta | undefined)?.className ?? String(p.type);
+  if (prop.kind === 'embedded') {
+    // An embeddable stored as one JSON column (object: true).
+    const path = embeddedPath(props, prop);
+    return { path, property: path, embeddable: className(prop) };
+  }
+  if (!prop.embedded) return null;
+  const owner = props[prop.embedded[0]];
+  if (!owner) return null;
+  const ownerPath = embeddedPath(props, owner);
+  return { path: `${ownerPath}.${prop.embedded[1]}`, property: ownerPath, embeddable: className(owner) };
+}
+
+function embeddedPath(props: Record<string, AnyProp>, prop: AnyProp): string {
+  const names: string[] = [];
+  let current: AnyProp | undefined = prop;
+  for (let guard = 0; current && guard < 20; guard++) {
+    if (!current.embedded) {
+      names.unshift(current.name);
+      break;
+    }
+    names.unshift(current.embedded[1]);
+    current = props[current.embedded[0]];
+  }
+  return names.join('.');
 }
 
 function cascadeOf(prop: AnyProp): string[] {

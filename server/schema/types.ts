@@ -75,11 +75,21 @@ const parametrised: Record<string, string> = {
 /** Brings a type name to format_type()'s spelling; unknown types pass through, trimmed and lower-cased when unquoted. */
 export function canonicalType(raw: string): string {
   let type = raw.trim().replace(/\s+/g, ' ');
+  // PostgreSQL records no array dimensions or sizes: text[][], text[3] and text ARRAY are all
+  // stored, and printed by format_type(), as text[] (MikroORM's ArrayType says text[][]).
   let arraySuffix = '';
-  while (type.endsWith('[]')) {
-    arraySuffix += '[]';
-    type = type.slice(0, -2).trimEnd();
+  for (let m; (m = /\s*(?:\[\s*\d*\s*\]|\barray(?:\s*\[\s*\d*\s*\])?)$/i.exec(type)) && m.index > 0; ) {
+    arraySuffix = '[]';
+    type = type.slice(0, m.index).trimEnd();
   }
+  // The internal array type names: _int4 is integer[].
+  if (!arraySuffix && /^_[a-z][a-z0-9_]*$/i.test(type) && !type.includes('"')) {
+    arraySuffix = '[]';
+    type = type.slice(1);
+  }
+  // float(p): real up to 24 bits of precision, double precision from 25 to 53.
+  const float = /^float\s*\(\s*(\d+)\s*\)$/i.exec(type);
+  if (float) return (Number(float[1]) <= 24 ? 'real' : 'double precision') + arraySuffix;
   // "timestamp(3) with time zone", "numeric(8, 2)", "varchar(255)".
   const match = /^([a-z0-9_ ]+?)\s*\(([^)]*)\)\s*(.*)$/i.exec(type);
   if (!type.includes('"') && match) {
@@ -94,6 +104,19 @@ export function canonicalType(raw: string): string {
   if (type.includes('"')) return type + arraySuffix;
   const lower = type.toLowerCase();
   return (simpleAliases[lower] ?? lower) + arraySuffix;
+}
+
+/**
+ * Whether two type spellings name the same PostgreSQL type, as PostgreSQL decides: after
+ * canonicalType (aliases such as int4 / integer and varchar / character varying, array
+ * dimensions), a timestamp or time precision of 6 is its default (the same as none).
+ */
+export function sameType(a: string, b: string): boolean {
+  const x = canonicalType(a);
+  const y = canonicalType(b);
+  if (x === y) return true;
+  const defaultPrecision = (t: string) => t.replace(/^(timestamp|time)\(6\)( with(?:out)? time zone)/, '$1$2');
+  return defaultPrecision(x) === defaultPrecision(y);
 }
 
 const shortNames: [RegExp, string][] = [
