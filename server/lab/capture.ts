@@ -42,6 +42,8 @@ export interface CaptureSession {
   limits?: RunLimits;
   /** Rows received so far in this session. */
   rows?: number;
+  /** The budget a statement of this session stopped at (MikroORM wraps what the driver threw). */
+  stopped?: BudgetExceeded;
 }
 
 /**
@@ -73,13 +75,19 @@ export function budgetError(error: unknown): BudgetExceeded | null {
   return null;
 }
 
+function stop(session: CaptureSession, reason: BudgetExceeded['reason'], message: string): BudgetExceeded {
+  const error = new BudgetExceeded(reason, message);
+  session.stopped ??= error;
+  return error;
+}
+
 function checkBefore(session: CaptureSession): void {
   const limits = session.limits;
   if (!limits) return;
-  if (limits.signal?.aborted) throw new BudgetExceeded('cancelled', 'stopped: the client went away (cancelled)');
-  if (limits.deadline !== undefined && performance.now() > limits.deadline) throw new BudgetExceeded('time', 'stopped at the time budget (timeBudgetMs)');
+  if (limits.signal?.aborted) throw stop(session, 'cancelled', 'stopped: the client went away (cancelled)');
+  if (limits.deadline !== undefined && performance.now() > limits.deadline) throw stop(session, 'time', 'stopped at the time budget (timeBudgetMs)');
   if (limits.maxStatements !== undefined && session.statements.length >= limits.maxStatements) {
-    throw new BudgetExceeded('statements', `stopped after ${limits.maxStatements.toLocaleString('en-US')} statements (maxStatementsPerRun)`);
+    throw stop(session, 'statements', `stopped after ${limits.maxStatements.toLocaleString('en-US')} statements (maxStatementsPerRun)`);
   }
 }
 
@@ -168,7 +176,7 @@ function instrumentClient(client: pg.PoolClient): void {
       const sent = result;
       sent.catch(() => {});
       result = new Promise<pg.QueryResult>((resolve, reject) => {
-        const onAbort = () => reject(new BudgetExceeded('cancelled', 'stopped: the client went away (cancelled)'));
+        const onAbort = () => reject(stop(session, 'cancelled', 'stopped: the client went away (cancelled)'));
         if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
         sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -183,11 +191,11 @@ function instrumentClient(client: pg.PoolClient): void {
         session.overheadMs = (session.overheadMs ?? 0) + (performance.now() - ended);
         const limits = session.limits;
         if (limits?.maxRows !== undefined && session.rows > limits.maxRows) {
-          throw new BudgetExceeded('rows', `stopped after receiving ${session.rows.toLocaleString('en-US')} rows, over the budget of ${limits.maxRows.toLocaleString('en-US')} (maxRowsPerRun), before hydrating them`);
+          throw stop(session, 'rows', `stopped after receiving ${session.rows.toLocaleString('en-US')} rows, over the budget of ${limits.maxRows.toLocaleString('en-US')} (maxRowsPerRun), before hydrating them`);
         }
         if (limits) {
           await yieldToLoop();
-          if (limits.signal?.aborted) throw new BudgetExceeded('cancelled', 'stopped: the client went away (cancelled)');
+          if (limits.signal?.aborted) throw stop(session, 'cancelled', 'stopped: the client went away (cancelled)');
         }
         return res;
       },

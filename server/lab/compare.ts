@@ -162,6 +162,9 @@ function runOnce(lab: Lab, strategy: StrategyName, opts: RunOptions = {}): Promi
 function checkOutcome(lab: Lab, outcome: RunOutcome): void {
   if (lab.signal?.aborted || outcome.stoppedBy === 'cancelled') throw abortError(lab.signal);
   if (outcome.error && isConnectionError(outcome.cause)) throw outcome.cause;
+  if (outcome.stoppedBy === 'time') {
+    lab.stopped ??= { reason: 'time', message: `The comparison stopped at its time budget of ${lab.request.timeBudgetMs!.toLocaleString('en-US')} ms (timeBudgetMs): ${outcome.strategy} was stopped in its run; what came after was not run.` };
+  }
 }
 
 function outOfTime(lab: Lab, what: string): boolean {

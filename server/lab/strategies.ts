@@ -264,7 +264,7 @@ export async function runStrategy(orm: MikroORM, spec: LoadSpec, strategy: Strat
         roots = await find(em, request, findOptions(request, { populate, strategy, populateHints }));
       }
     } catch (e) {
-      const stopped = budgetError(e);
+      const stopped = budgetError(e) ?? session.stopped;
       if (e instanceof RunCapped) {
         capped = true;
         cappedReason = e.message;
