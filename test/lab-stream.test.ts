@@ -4,6 +4,10 @@
  * loading options. On both databases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineEntity, p } from '@mikro-orm/core';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { targets, contextFor } from './helpers/targets.ts';
@@ -11,7 +15,7 @@ import { createContext, type AppContext } from '../server/context.ts';
 import { createApp } from '../server/api.ts';
 import { compare } from '../server/lab/compare.ts';
 import { main } from '../server/cli.ts';
-import type { EmbeddedPostgres } from '../server/db/embedded.ts';
+import { EmbeddedPostgres } from '../server/db/embedded.ts';
 import { ndjsonType, type CompareEvent, type CompareReport, type StrategyResult } from '../common/lab-types.ts';
 
 function byStrategy(report: CompareReport): Record<string, StrategyResult> {
@@ -274,5 +278,50 @@ describe.each(targets)('lab execution engine on $name', (target) => {
     }
     expect(code).toBe(2);
     expect(errors.join('')).toMatch(/--populate-order-by\.posts: cannot order by "nope" on Post/);
+  });
+});
+
+/** Test-only entities on a private embedded database: every post row sleeps, so the lazy loop is slow. */
+const DyingUser = defineEntity({
+  name: 'DyingUser',
+  tableName: 'users',
+  properties: {
+    id: p.integer().primary(),
+    posts: () => p.oneToMany(DyingPost).mappedBy('author'),
+  },
+});
+const DyingPost = defineEntity({
+  name: 'DyingPost',
+  tableName: 'posts',
+  properties: {
+    id: p.integer().primary(),
+    nap: p.formula<number>(() => '(select 1 from pg_sleep(0.2))').type('integer'),
+    author: () => p.manyToOne(DyingUser).fieldName('user_id'),
+  },
+});
+
+describe('a database lost mid-comparison', () => {
+  it('answers 503, not 200 with every strategy in error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relscope-dying-'));
+    const embedded = new EmbeddedPostgres(join(dir, 'pgdata'));
+    const info = await embedded.start();
+    const ctx = await createContext({ entities: [DyingUser, DyingPost], target: { kind: 'embedded', url: info.url, display: 'private PGlite', embedded, close: () => embedded.stop() } });
+    await ctx.withClient(async (c) => {
+      await c.query('create table users (id int primary key); create table posts (id int primary key, user_id int not null references users)');
+      await c.query('insert into users select g from generate_series(1, 20) g; insert into posts select g, g from generate_series(1, 20) g');
+    });
+    const app = createApp(ctx);
+    try {
+      const body = JSON.stringify({ entity: 'DyingUser', populate: 'posts', limit: 20, strategies: 'select', repeat: 1, explain: false });
+      const plain = app.request('/api/compare', { method: 'POST', body, headers: { 'content-type': 'application/json', host: '127.0.0.1' } });
+      await new Promise((r) => setTimeout(r, 1500));
+      await embedded.kill();
+      const res = await plain;
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^The database is unavailable/);
+    } finally {
+      await ctx.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
