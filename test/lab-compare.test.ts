@@ -221,7 +221,7 @@ describe.each(targets)('strategy lab on $name', (target) => {
     const s = byStrategy(report);
     expect(s.select!.status).toBe('capped');
     expect(s.select!.roundTrips).toBe(10);
-    expect(s.select!.notes.join(' ')).toMatch(/stopped at the budget: stopped after 10 statements/);
+    expect(s.select!.notes.join(' ')).toMatch(/Stopped at the budget: stopped after 10 statements/);
     expect(s['select-in']!.status).toBe('ok');
     expect(report.verdict.winner).toBe('select-in');
   });
