@@ -180,21 +180,21 @@ async function plainLoads(ctx: AppContext): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a plain script on the demo entities
   const User = orm.getMetadata().getByClassName('User').class as any;
   const fork = () => orm.em.fork({ clear: true, useContext: false, flushMode: 'commit' });
-  const options = { orderBy: { id: 'asc' }, limit: 20 } as never;
+  const options: Record<string, unknown> = { orderBy: { id: 'asc' }, limit: 20 };
   const started = performance.now();
   for (const strategy of ['select-in', 'joined', 'balanced'] as const) {
     const populate = ['posts.comments'] as never;
-    await fork().find(User, {}, { ...options, populate, strategy, populateHints: { posts: { strategy }, 'posts.comments': { strategy } } as never });
+    await fork().find(User, {}, { ...options, populate, strategy, populateHints: { posts: { strategy }, 'posts.comments': { strategy } } } as never);
   }
   // dataloader: each level's loads started together
   {
-    const users = (await fork().find(User, {}, options)) as { posts: { load: (o: object) => Promise<{ getItems: () => unknown[] }> } }[];
+    const users = (await fork().find(User, {}, options as never)) as { posts: { load: (o: object) => Promise<{ getItems: () => unknown[] }> } }[];
     const posts = (await Promise.all(users.map((u: { posts: { load: (o: object) => Promise<{ getItems: () => unknown[] }> } }) => u.posts.load({ dataloader: true })))).flatMap((c) => c.getItems());
     await Promise.all(posts.map((p) => (p as { comments: { load: (o: object) => Promise<unknown> } }).comments.load({ dataloader: true })));
   }
   // select: the N+1 loop, one load after the other
   {
-    const users: unknown[] = await fork().find(User, {}, options);
+    const users: unknown[] = await fork().find(User, {}, options as never);
     for (const u of users as { posts: { init: () => Promise<{ getItems: () => unknown[] }> } }[]) {
       for (const p of (await u.posts.init()).getItems() as { comments: { init: () => Promise<unknown> } }[]) await p.comments.init();
     }
