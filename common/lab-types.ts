@@ -55,14 +55,16 @@ export const compareLimits = {
    */
   repeatBudgetMs: 3_000,
   /**
-   * Adaptive repeats: a strategy whose first run takes longer than this is measured by that
-   * run alone (no separate warm-up); faster ones get a warm-up and then repeat until the
-   * spread of their runs is within `tightSpread` (after at least `minRuns`), `repeat` runs
-   * were made, or `repeatBudgetMs` is spent.
+   * Adaptive repeats: every strategy is first measured by one run (only the comparison's very
+   * first run, if fast, is a warm-up); a strategy whose run takes longer than `slowRunMs` keeps
+   * that single run. The faster ones are then repeated round-robin until their runs agree within
+   * `tightSpread` (after at least `minRuns`), `repeat` runs were made, or the refinement budget
+   * (`refineShare` of the first pass's load time, and `repeatBudgetMs` per strategy) is spent.
    */
   slowRunMs: 250,
   minRuns: 3,
   tightSpread: 0.1,
+  refineShare: 0.25,
   /** Wall-time budget of one comparison (all loads, EXPLAINs and the sweep). */
   timeBudgetMs: { min: 1_000, max: 600_000, default: 60_000 },
   /**

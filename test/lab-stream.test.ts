@@ -91,7 +91,8 @@ describe.each(targets)('lab execution engine on $name', (target) => {
     expect(types.indexOf('strategy')).toBeLessThan(types.indexOf('explain'));
     const streamed = events.filter((e): e is Extract<CompareEvent, { type: 'strategy' }> => e.type === 'strategy');
     // Cheap strategies first, the lazy select loop last; as-configured shown first in the report.
-    expect(streamed.map((e) => e.strategy)).toEqual(['as-configured', 'select-in', 'balanced', 'joined', 'dataloader', 'select']);
+    // (A strategy repeated after the first pass is streamed again with its new runs.)
+    expect([...new Set(streamed.map((e) => e.strategy))]).toEqual(['as-configured', 'select-in', 'balanced', 'joined', 'dataloader', 'select']);
     const running = events.find((e) => e.type === 'running' && e.strategy === 'select') as Extract<CompareEvent, { type: 'running' }>;
     const report = (events.at(-1) as Extract<CompareEvent, { type: 'report' }>).report;
     expect(report.strategies.map((s) => s.strategy)).toEqual(['as-configured', 'select', 'select-in', 'joined', 'balanced', 'dataloader']);

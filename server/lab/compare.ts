@@ -146,6 +146,8 @@ interface Lab {
   totals: { loadsMs: number; statementsMs: number; captureMs: number; explainMs: number; statementsExplained: number };
   /** Set when the time budget ran out: what was left out. */
   stopped?: CompareReport['stopped'];
+  /** The measure phase's runs, once it is done. */
+  measured?: Map<StrategyName, Measured>;
 }
 
 function runOnce(lab: Lab, strategy: StrategyName, opts: RunOptions = {}): Promise<RunOutcome> {
@@ -188,32 +190,67 @@ interface Measured {
 
 const spreadOf = (xs: number[]) => (xs.length < 2 ? 0 : (Math.max(...xs) - Math.min(...xs)) / Math.max(median(xs), 1e-6));
 
-/** Adaptive repeats of one strategy (see compareLimits.slowRunMs). */
-async function measureStrategy(lab: Lab, strategy: StrategyName): Promise<Measured> {
-  const started = performance.now();
-  const one = await runOnce(lab, strategy, { snapshot: true });
-  if (one.error || one.capped) return { strategy, first: one, measured: [one], plan: { measured: 1, warmUp: false, stoppedBecause: 'failed' } };
-  const slow = one.wallMs >= compareLimits.slowRunMs;
-  // A slow first run is the measurement; a fast one was the warm-up.
-  const measured: RunOutcome[] = slow ? [one] : [];
-  const budgetMs = slow ? compareLimits.repeatBudgetMs / 3 : compareLimits.repeatBudgetMs;
-  let stoppedBecause: RunPlan['stoppedBecause'] = 'repeat';
-  while (measured.length < lab.request.repeat) {
-    const times = measured.map((m) => m.wallMs);
-    if (measured.length >= compareLimits.minRuns && spreadOf(times) <= compareLimits.tightSpread) { stoppedBecause = 'spread'; break; }
-    const next = measured.length ? median(times) : one.wallMs;
-    if (measured.length && (performance.now() - started + next > budgetMs || performance.now() + next > lab.deadline)) {
-      stoppedBecause = slow && measured.length === 1 ? 'single' : 'budget';
-      break;
-    }
-    const run = await runOnce(lab, strategy, { snapshot: false });
-    measured.push(run);
-    if (run.error || run.capped) { stoppedBecause = 'failed'; break; }
+/**
+ * First pass: one run per strategy, which is its measurement. Only the comparison's very first
+ * run is a warm-up (connections, JIT, the ORM's metadata caches), and only when it was fast: a
+ * slow first run is kept as the measurement.
+ */
+async function measureOnce(lab: Lab, strategy: StrategyName, warmUp: boolean): Promise<Measured> {
+  let one = await runOnce(lab, strategy, { snapshot: true });
+  let warmed = false;
+  if (warmUp && !one.error && !one.capped && one.wallMs < compareLimits.slowRunMs) {
+    const graph = one.graph;
+    one = await runOnce(lab, strategy, { snapshot: false });
+    if (graph && !one.error && !one.capped) one.graph = graph;
+    warmed = true;
   }
-  const firstMeasured = measured[0]!;
-  // Statements come from the first measured run; the graph from the first run (the same load).
-  if (!firstMeasured.graph && one.graph && !firstMeasured.error && !firstMeasured.capped) firstMeasured.graph = one.graph;
-  return { strategy, first: firstMeasured, measured, plan: { measured: measured.length, warmUp: !slow, stoppedBecause } };
+  const failed = Boolean(one.error || one.capped);
+  return { strategy, first: one, measured: [one], plan: { measured: 1, warmUp: warmed, stoppedBecause: failed ? 'failed' : one.wallMs >= compareLimits.slowRunMs ? 'single' : 'repeat' } };
+}
+
+/**
+ * Second pass (adaptive repeats): the strategies whose runs are fast are run again, round-robin
+ * (so that drift hits them alike), until each has `repeat` runs or three runs agreeing within
+ * tightSpread, or the refinement budget is spent: a quarter of the first pass's load time (so the
+ * whole comparison stays near the floor of running each load once), within repeatBudgetMs per
+ * strategy and the time budget. A slow strategy (first run >= slowRunMs) keeps its single run.
+ */
+async function refine(lab: Lab, measured: Map<StrategyName, Measured>, firstPassMs: number): Promise<Set<StrategyName>> {
+  const changed = new Set<StrategyName>();
+  const budgetMs = firstPassMs * compareLimits.refineShare;
+  const started = performance.now();
+  const spent = new Map<StrategyName, number>();
+  const open = () => [...measured.values()].filter((m) => {
+    if (m.notRun || m.plan.stoppedBecause === 'failed' || m.plan.stoppedBecause === 'single') return false;
+    const times = m.measured.map((x) => x.wallMs);
+    if (m.measured.length >= lab.request.repeat) { m.plan.stoppedBecause = 'repeat'; return false; }
+    if (m.measured.length >= compareLimits.minRuns && spreadOf(times) <= compareLimits.tightSpread) { m.plan.stoppedBecause = 'spread'; return false; }
+    return true;
+  });
+  for (let candidates = open(); candidates.length; candidates = open()) {
+    let ran = false;
+    for (const m of candidates) {
+      const next = median(m.measured.map((x) => x.wallMs));
+      const elapsed = performance.now() - started;
+      if (elapsed + next > budgetMs || (spent.get(m.strategy) ?? 0) + next > compareLimits.repeatBudgetMs || performance.now() + next > lab.deadline) {
+        m.plan.stoppedBecause = 'budget';
+        continue;
+      }
+      const run = await runOnce(lab, m.strategy, { snapshot: false });
+      spent.set(m.strategy, (spent.get(m.strategy) ?? 0) + run.wallMs);
+      changed.add(m.strategy);
+      ran = true;
+      if (run.error || run.capped) {
+        m.plan.stoppedBecause = 'failed';
+        continue;
+      }
+      m.measured.push(run);
+      m.plan.measured = m.measured.length;
+    }
+    if (!ran) break;
+  }
+  for (const m of measured.values()) if (m.plan.stoppedBecause === 'failed' && !m.first.error && !m.first.capped) m.plan.stoppedBecause = 'budget';
+  return changed;
 }
 
 function notRun(strategy: StrategyName, reason: string): Measured {
@@ -225,7 +262,7 @@ function notRun(strategy: StrategyName, reason: string): Measured {
 async function measure(lab: Lab, onMeasured: (m: Measured) => void): Promise<Map<StrategyName, Measured>> {
   const out = new Map<StrategyName, Measured>();
   const order = measureOrder.filter((s) => lab.request.strategies.includes(s));
-  for (const strategy of order) {
+  for (const [index, strategy] of order.entries()) {
     if (outOfTime(lab, `${strategy} and the strategies after it were not run`)) {
       const m = notRun(strategy, 'not run: the comparison\'s time budget (timeBudgetMs) was spent before it');
       out.set(strategy, m);
@@ -239,7 +276,7 @@ async function measure(lab: Lab, onMeasured: (m: Measured) => void): Promise<Map
     }
     lab.emit({ type: 'running', strategy, ...(expected ? { expectedRoundTrips: expected.trips, basis: expected.basis } : {}) });
     lab.progress(expected ? `${strategy}: ${expected.trips.toLocaleString('en-US')} round trips expected` : strategy);
-    const m = await measureStrategy(lab, strategy);
+    const m = await measureOnce(lab, strategy, index === 0);
     if (expected) m.expectedRoundTrips = expected.trips;
     out.set(strategy, m);
     onMeasured(m);
@@ -290,18 +327,25 @@ function summarise(request: CompareRequest, m: Measured): { result: StrategyResu
   if (m.expectedRoundTrips !== undefined) result.expectedRoundTrips = m.expectedRoundTrips;
   if (m.notRun) result.notes.push(`Not run: the comparison's time budget (timeBudgetMs, ${request.timeBudgetMs!.toLocaleString('en-US')} ms) was spent before it.`);
   else if (first.capped) result.notes.push(`Stopped at the budget: ${first.cappedReason ?? 'stopped early'}; round trips, rows and times are lower bounds.`);
-  if (!error && !first.capped) result.notes.push(runsNote(request, m.plan, list));
   return { result, params };
 }
 
+/** After the refinement pass: the times and run counts of a strategy that got more runs. */
+function updateTimes(result: StrategyResult, m: Measured): void {
+  const list = m.measured.filter((x) => !x.error);
+  result.wallMs = timeStats(list.map((x) => x.wallMs));
+  result.statementMs = round(median(list.map((x) => x.statements.reduce((s, y) => s + y.ms, 0))));
+  result.runs = { ...m.plan };
+}
+
 function runsNote(request: CompareRequest, plan: RunPlan, list: RunOutcome[]): string {
-  const n = `${plan.measured} measured run${plan.measured === 1 ? '' : 's'}`;
+  const n = `${plan.measured} measured run${plan.measured === 1 ? '' : 's'}${plan.warmUp ? ' after a warm-up run (the comparison\'s first)' : ''}`;
   const typical = Math.round(median(list.map((x) => x.wallMs))).toLocaleString('en-US');
   switch (plan.stoppedBecause) {
-    case 'single': return `${n}: its first run (about ${typical} ms) is the measurement, no separate warm-up; repeating it would exceed its share of the budget (repeatBudgetMs).`;
-    case 'spread': return `${n} after a warm-up: stopped repeating once the runs agreed within ${compareLimits.tightSpread * 100}% (of ${request.repeat} allowed).`;
-    case 'budget': return `${n}${plan.warmUp ? ' after a warm-up' : ' (the first run is the measurement)'} instead of ${request.repeat}: one run takes about ${typical} ms and a strategy's runs are kept to about ${compareLimits.repeatBudgetMs / 1000} s (repeatBudgetMs) within the time budget.`;
-    default: return `${n}${plan.warmUp ? ' after a warm-up' : ' (the first run is the measurement)'}.`;
+    case 'single': return `${n}: one run takes about ${typical} ms (${compareLimits.slowRunMs} ms or more), so that run is the measurement; it is not repeated.`;
+    case 'spread': return `${n}: repeating stopped once ${compareLimits.minRuns} runs agreed within ${compareLimits.tightSpread * 100}% (${request.repeat} allowed).`;
+    case 'budget': return `${n} of ${request.repeat} allowed: repeats share ${compareLimits.refineShare * 100}% of the first pass's load time (at most ${compareLimits.repeatBudgetMs / 1000} s per strategy), so that a comparison stays close to running each load once.`;
+    default: return `${n}.`;
   }
 }
 
@@ -431,6 +475,8 @@ function addNotes(lab: Lab, results: StrategyResult[], graphs: GraphCheck, sweep
   if (request.eager === 'override') notes.push('eager relations were overridden: they load only where populated (others are kept as references).');
   if (request.fields?.length || request.exclude?.length) notes.push('Partial loading (fields / exclude): select and dataloader apply only the root-level fields to their roots query; each lazy load reads whole entities.');
   for (const result of results) {
+    const m = lab.measured?.get(result.strategy);
+    if (m && !m.notRun && result.status === 'ok') result.notes.unshift(runsNote(request, m.plan, m.measured));
     if (result.strategy === 'select') {
       result.notes.push('MikroORM has no lazy strategy: relscope loads the roots without populate, then awaits one Collection.init() / entity init() per parent and relation, level by level. Already-loaded entities (identity map) need no query.');
       if (result.expectedRoundTrips !== undefined && result.status === 'ok' && result.expectedRoundTrips !== result.roundTrips) {
@@ -506,11 +552,20 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
     summaries.set(m.strategy, summary);
     lab.emit({ type: 'strategy', strategy: m.strategy, result: summary.result });
   });
+  lab.measured = measured;
+  const firstPassMs = lab.totals.loadsMs;
   const results = request.strategies.map((s) => summaries.get(s)!.result);
   const paramsOf = new Map(request.strategies.map((s) => [summaries.get(s)!.result, summaries.get(s)!.params]));
 
   const graphs = checkGraphs(request.strategies, measured);
   await explainAll(lab, results, paramsOf);
+  // refine: more runs of the fast strategies, as far as the budget allows; their rows are streamed again.
+  for (const strategy of await refine(lab, measured, firstPassMs)) {
+    const result = summaries.get(strategy)!.result;
+    updateTimes(result, measured.get(strategy)!);
+    lab.emit({ type: 'strategy', strategy, result });
+  }
+  for (const [strategy, m] of measured) summaries.get(strategy)!.result.runs = { ...m.plan };
   const sweep = await sweepAll(lab, request.strategies.filter((s) => !measured.get(s)!.first.error && !measured.get(s)!.notRun));
   const notes = addNotes(lab, results, graphs, sweep);
 
