@@ -534,7 +534,6 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
   const orm = await ctx.orm();
   const pool: pg.Pool = await orm.em.getConnection().getNativeClient();
   instrumentPool(pool);
-  const catalog = await foreignKeysFromModel(ctx);
   const lab: Lab = {
     ctx, orm, pool, request,
     spec: { meta, request, tree },
@@ -557,6 +556,9 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
   const results = request.strategies.map((s) => summaries.get(s)!.result);
   const paramsOf = new Map(request.strategies.map((s) => [summaries.get(s)!.result, summaries.get(s)!.params]));
 
+  // The schema model (cached; a fingerprint query checks it) is needed only for the advice: read after the
+  // strategies are on screen.
+  const catalog = await foreignKeysFromModel(ctx);
   const graphs = checkGraphs(request.strategies, measured);
   await explainAll(lab, results, paramsOf);
   // refine: more runs of the fast strategies, as far as the budget allows; their rows are streamed again.
