@@ -24,7 +24,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createContext, prepareDemo, type AppContext } from '../server/context.ts';
 import { compare } from '../server/lab/compare.ts';
-import type { CompareReport } from '../common/lab-types.ts';
+import { compareLimits, type CompareReport } from '../common/lab-types.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const { values } = parseArgs({
   options: {
@@ -186,11 +187,14 @@ async function plainLoads(ctx: AppContext): Promise<number> {
     const populate = ['posts.comments'] as never;
     await fork().find(User, {}, { ...options, populate, strategy, populateHints: { posts: { strategy }, 'posts.comments': { strategy } } } as never);
   }
-  // dataloader: each level's loads started together
+  // dataloader: each level's loads started together; like relscope's run, it stops before a to-many
+  // level of more than dataloaderMaxParents parents (MikroORM's collection dataloader is O(parents × children)).
   {
     const users = (await fork().find(User, {}, options as never)) as { posts: { load: (o: object) => Promise<{ getItems: () => unknown[] }> } }[];
     const posts = (await Promise.all(users.map((u: { posts: { load: (o: object) => Promise<{ getItems: () => unknown[] }> } }) => u.posts.load({ dataloader: true })))).flatMap((c) => c.getItems());
-    await Promise.all(posts.map((p) => (p as { comments: { load: (o: object) => Promise<unknown> } }).comments.load({ dataloader: true })));
+    if (posts.length <= compareLimits.dataloaderMaxParents) {
+      await Promise.all(posts.map((p) => (p as { comments: { load: (o: object) => Promise<unknown> } }).comments.load({ dataloader: true })));
+    }
   }
   // select: the N+1 loop, one load after the other
   {
@@ -204,13 +208,15 @@ async function plainLoads(ctx: AppContext): Promise<number> {
 
 interface GoalFigures {
   name: string;
-  rounds: { floorMs: number; firstMs: number; totalMs: number; healthMaxMs: number }[];
+  rounds: { floorMs: number; firstMs: number; totalMs: number; healthMaxMs: number; loopMaxMs: number }[];
   report: CompareReport;
   load: string[];
 }
 
-async function streamedRun(base: string): Promise<{ firstMs: number; totalMs: number; report: CompareReport; healthMaxMs: number }> {
+async function streamedRun(base: string): Promise<{ firstMs: number; totalMs: number; report: CompareReport; healthMaxMs: number; loopMaxMs: number }> {
   let healthMaxMs = 0;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   let polling = true;
   const poll = (async () => {
     while (polling) {
@@ -242,7 +248,8 @@ async function streamedRun(base: string): Promise<{ firstMs: number; totalMs: nu
   const totalMs = performance.now() - started;
   polling = false;
   await poll;
-  return { firstMs, totalMs, report, healthMaxMs };
+  loop.disable();
+  return { firstMs, totalMs, report, healthMaxMs, loopMaxMs: loop.max / 1e6 };
 }
 
 async function goals(name: string, ctx: AppContext): Promise<GoalFigures> {
@@ -263,8 +270,8 @@ async function goals(name: string, ctx: AppContext): Promise<GoalFigures> {
       const floorMs = await plainLoads(ctx);
       const run = await streamedRun(base);
       report = run.report;
-      rounds.push({ floorMs, firstMs: run.firstMs, totalMs: run.totalMs, healthMaxMs: run.healthMaxMs });
-      log(`round ${r + 1}: floor ${fmt(floorMs)}, first strategy ${fmt(run.firstMs)}, whole ${fmt(run.totalMs)} (${(run.totalMs / floorMs).toFixed(2)}x), health max ${fmt(run.healthMaxMs)}`);
+      rounds.push({ floorMs, firstMs: run.firstMs, totalMs: run.totalMs, healthMaxMs: run.healthMaxMs, loopMaxMs: run.loopMaxMs });
+      log(`round ${r + 1}: floor ${fmt(floorMs)}, first strategy ${fmt(run.firstMs)}, whole ${fmt(run.totalMs)} (${(run.totalMs / floorMs).toFixed(2)}x), health max ${fmt(run.healthMaxMs)}, event-loop delay max ${fmt(run.loopMaxMs)}, load ${loadAverage()}`);
     }
     load.push(loadAverage());
     return { name, rounds, report: report!, load };
@@ -276,7 +283,7 @@ async function goals(name: string, ctx: AppContext): Promise<GoalFigures> {
 function renderGoals(all: GoalFigures[]): string {
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const lines = ['### Streaming goals (issue 12 item 2; `npm run bench:lab -- --goals`)', ''];
-  lines.push(`Measured ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, demo at scale ${demoScale}: the page's default request (User, populate posts.comments, limit 20, all six strategies, EXPLAIN on, no sweep) through the HTTP server's NDJSON stream on a warm server, alternating with the floor (the five loads select-in, joined, balanced, dataloader and the select loop run once each by a plain script); medians of ${values.rounds} rounds, each figure a single run.`, '');
+  lines.push(`Measured ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, demo at scale ${demoScale}: the page's default request (User, populate posts.comments, limit 20, all six strategies, EXPLAIN on, no sweep) through the HTTP server's NDJSON stream on a warm server, alternating with the floor (the five loads select-in, joined, balanced, dataloader and the select loop run once each by a plain script, the dataloader stopping where relscope's does); medians of ${values.rounds} rounds, each figure a single run.`, '');
   lines.push('| | ' + all.map((f) => f.name).join(' | ') + ' |');
   lines.push('|---|' + all.map(() => '---:').join('|') + '|');
   const row = (label: string, get: (f: GoalFigures) => string) => lines.push(`| ${label} | ${all.map(get).join(' | ')} |`);
@@ -285,6 +292,7 @@ function renderGoals(all: GoalFigures[]): string {
   row('floor: five loads once each, plain script', (f) => `${fmt(med(f.rounds.map((r) => r.floorMs)))} (${f.rounds.map((r) => fmt(r.floorMs)).join(', ')})`);
   row('**whole / floor (goal ≤ 1.3x)**', (f) => `**${(med(f.rounds.map((r) => r.totalMs / r.floorMs))).toFixed(2)}x** (${f.rounds.map((r) => `${(r.totalMs / r.floorMs).toFixed(2)}x`).join(', ')})`);
   row('worst /api/health during a comparison (polled every 50 ms)', (f) => `${fmt(Math.max(...f.rounds.map((r) => r.healthMaxMs)))}`);
+  row('worst event-loop delay during a comparison (perf_hooks)', (f) => `${fmt(Math.max(...f.rounds.map((r) => r.loopMaxMs)))}`);
   row('EXPLAINs in the last comparison', (f) => `${fmt(f.report.timing.explainMs)} (${f.report.timing.statementsExplained})`);
   row('strategies (last comparison): trips / median / runs', (f) => f.report.strategies.map((s) => `${s.strategy} ${s.roundTrips.toLocaleString('en-US')}/${fmt(s.wallMs.median)}/${s.wallMs.runs.length}`).join('; '));
   row('load average before / after (1, 5, 15 min)', (f) => f.load.join(' / '));
