@@ -66,7 +66,7 @@ export const compareLimits = {
   tightSpread: 0.1,
   refineShare: 0.25,
   /** Wall-time budget of one comparison (all loads, EXPLAINs and the sweep). */
-  timeBudgetMs: { min: 1_000, max: 600_000, default: 60_000 },
+  timeBudgetMs: { min: 1_000, max: 3_600_000, default: 120_000 },
   /**
    * Rows one run may receive before it stops (checked on every statement's result, before
    * MikroORM hydrates it: hydration is where a runaway load spends its time and memory).
@@ -100,7 +100,7 @@ export interface CompareRequestInput {
   explainTimeoutMs?: number | string;
   /** Lazy runs stop after this many statements (default 10,000). */
   maxStatementsPerRun?: number | string;
-  /** Wall-time budget of the whole comparison in ms (default 60,000). */
+  /** Wall-time budget of the whole comparison in ms (default 120,000). */
   timeBudgetMs?: number | string;
   /** A run stops after receiving this many rows (default 200,000). */
   maxRowsPerRun?: number | string;
