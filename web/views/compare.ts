@@ -155,6 +155,7 @@ export function compareView(container: HTMLElement): ViewInstance {
       h('div', { class: 'empty-icon' }, icon('play', 28)),
       h('h2', null, 'Compare loading strategies'),
       h('p', null, 'Pick a root entity, tick the relations to populate, and run. relscope loads the same page of entities with every strategy, counts round trips, times them, and explains each statement.'),
+      h('p', { class: 'muted' }, 'Each strategy appears as soon as it is measured: "as configured" (your entities and config, unchanged) and the cheap strategies first, the lazy select loop last, its round trips predicted before it runs. Fast strategies are repeated until their runs agree; each row says how many runs were made. Every comparison has a time and row budget; Cancel (or leaving this view) stops the server\'s work at once.'),
     ));
   };
 
