@@ -6,7 +6,14 @@
  * - the time of the default comparison and of a scaling sweep on the demo at --demo-scale
  *   (default 1, what `relscope serve` seeds).
  *
+ * - with --goals (issue 12 item 2), on the page's default request (User, populate posts.comments,
+ *   limit 20) at --demo-scale through the real HTTP server and its NDJSON stream, on a warm
+ *   server: the time from Run to the first strategy event, and the whole comparison (no sweep)
+ *   against the floor of a plain script running the same five loads once each, alternately
+ *   (--rounds, default 3), plus the worst /api/health latency polled every 50 ms meanwhile.
+ *
  * Run: npm run bench:lab [-- --scale 10 --demo-scale 1 --targets server,embedded --keep]
+ *      npm run bench:lab -- --goals [--rounds 3 --targets server,embedded]
  * Writes bench/results/lab.md (and prints it). Server databases are relscope_bench_lab_s<scale>,
  * created and dropped here (kept with --keep, and then reused when their row counts match).
  */
@@ -17,7 +24,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createContext, prepareDemo, type AppContext } from '../server/context.ts';
 import { compare } from '../server/lab/compare.ts';
-import type { CompareReport } from '../common/lab-types.ts';
+import { compareLimits, type CompareReport } from '../common/lab-types.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const { values } = parseArgs({
   options: {
@@ -25,9 +33,12 @@ const { values } = parseArgs({
     'demo-scale': { type: 'string', default: '1' },
     targets: { type: 'string', default: 'server,embedded' },
     keep: { type: 'boolean', default: false },
-    out: { type: 'string', default: 'bench/results/lab.md' },
+    out: { type: 'string' },
+    goals: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '3' },
   },
 });
+values.out ??= values.goals ? 'bench/results/lab-goals.md' : 'bench/results/lab.md';
 const scale = Number(values.scale);
 const demoScale = Number(values['demo-scale']);
 const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -158,6 +169,152 @@ function render(all: Figures[]): string {
 let firstHundred = '';
 function loadAverage(): string {
   return os.loadavg().map((l) => l.toFixed(1)).join(', ');
+}
+
+// ---- Goals of issue 12 item 2 -------------------------------------------------------------------
+
+const goalRequest = { entity: 'User', populate: ['posts.comments'], limit: 20 };
+
+/** The floor: the five loads of the comparison, once each, in a plain script (fresh fork, flushMode 'commit'). */
+async function plainLoads(ctx: AppContext): Promise<number> {
+  const orm = await ctx.orm();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a plain script on the demo entities
+  const User = orm.getMetadata().getByClassName('User').class as any;
+  const fork = () => orm.em.fork({ clear: true, useContext: false, flushMode: 'commit' });
+  const options: Record<string, unknown> = { orderBy: { id: 'asc' }, limit: 20 };
+  const started = performance.now();
+  for (const strategy of ['select-in', 'joined', 'balanced'] as const) {
+    const populate = ['posts.comments'] as never;
+    await fork().find(User, {}, { ...options, populate, strategy, populateHints: { posts: { strategy }, 'posts.comments': { strategy } } } as never);
+  }
+  // dataloader: each level's loads started together; like relscope's run, it stops before a to-many
+  // level of more than dataloaderMaxParents parents (MikroORM's collection dataloader is O(parents × children)).
+  {
+    const users = (await fork().find(User, {}, options as never)) as { posts: { load: (o: object) => Promise<{ getItems: () => unknown[] }> } }[];
+    const posts = (await Promise.all(users.map((u: { posts: { load: (o: object) => Promise<{ getItems: () => unknown[] }> } }) => u.posts.load({ dataloader: true })))).flatMap((c) => c.getItems());
+    if (posts.length <= compareLimits.dataloaderMaxParents) {
+      await Promise.all(posts.map((p) => (p as { comments: { load: (o: object) => Promise<unknown> } }).comments.load({ dataloader: true })));
+    }
+  }
+  // select: the N+1 loop, one load after the other
+  {
+    const users: unknown[] = await fork().find(User, {}, options as never);
+    for (const u of users as { posts: { init: () => Promise<{ getItems: () => unknown[] }> } }[]) {
+      for (const p of (await u.posts.init()).getItems() as { comments: { init: () => Promise<unknown> } }[]) await p.comments.init();
+    }
+  }
+  return performance.now() - started;
+}
+
+interface GoalFigures {
+  name: string;
+  rounds: { floorMs: number; firstMs: number; totalMs: number; healthMaxMs: number; loopMaxMs: number }[];
+  report: CompareReport;
+  load: string[];
+}
+
+async function streamedRun(base: string): Promise<{ firstMs: number; totalMs: number; report: CompareReport; healthMaxMs: number; loopMaxMs: number }> {
+  let healthMaxMs = 0;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const t0 = performance.now();
+      await fetch(`${base}/api/health`).then((r) => r.arrayBuffer());
+      healthMaxMs = Math.max(healthMaxMs, performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const started = performance.now();
+  const res = await fetch(`${base}/api/compare`, { method: 'POST', body: JSON.stringify(goalRequest), headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' } });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let firstMs = NaN;
+  let report: CompareReport | null = null;
+  while (!report) {
+    const { value, done } = await reader.read();
+    if (value) buffer += value;
+    let i: number;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const event = JSON.parse(buffer.slice(0, i)) as { type: string; report?: CompareReport; error?: string };
+      buffer = buffer.slice(i + 1);
+      if (event.type === 'strategy' && Number.isNaN(firstMs)) firstMs = performance.now() - started;
+      if (event.type === 'report') report = event.report!;
+      if (event.type === 'error') throw new Error(event.error);
+    }
+    if (done && !report) throw new Error('stream ended without a report');
+  }
+  const totalMs = performance.now() - started;
+  polling = false;
+  await poll;
+  loop.disable();
+  return { firstMs, totalMs, report, healthMaxMs, loopMaxMs: loop.max / 1e6 };
+}
+
+async function goals(name: string, ctx: AppContext): Promise<GoalFigures> {
+  const { createApp } = await import('../server/api.ts');
+  const { serve } = await import('@hono/node-server');
+  const app = createApp(ctx);
+  const server = await new Promise<ReturnType<typeof serve>>((ready) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready(s)); });
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const log = (m: string) => process.stderr.write(`[${name}] ${m}\n`);
+  const load: string[] = [loadAverage()];
+  try {
+    log('warming the server (one comparison, one floor)');
+    await streamedRun(base);
+    await plainLoads(ctx);
+    const rounds: GoalFigures['rounds'] = [];
+    let report: CompareReport | null = null;
+    for (let r = 0; r < Number(values.rounds); r++) {
+      const floorMs = await plainLoads(ctx);
+      const run = await streamedRun(base);
+      report = run.report;
+      rounds.push({ floorMs, firstMs: run.firstMs, totalMs: run.totalMs, healthMaxMs: run.healthMaxMs, loopMaxMs: run.loopMaxMs });
+      log(`round ${r + 1}: floor ${fmt(floorMs)}, first strategy ${fmt(run.firstMs)}, whole ${fmt(run.totalMs)} (${(run.totalMs / floorMs).toFixed(2)}x), health max ${fmt(run.healthMaxMs)}, event-loop delay max ${fmt(run.loopMaxMs)}, load ${loadAverage()}`);
+    }
+    load.push(loadAverage());
+    return { name, rounds, report: report!, load };
+  } finally {
+    await new Promise<void>((done) => server.close(() => done()));
+  }
+}
+
+function renderGoals(all: GoalFigures[]): string {
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const lines = ['### Streaming goals (issue 12 item 2; `npm run bench:lab -- --goals`)', ''];
+  lines.push(`Measured ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, demo at scale ${demoScale}: the page's default request (User, populate posts.comments, limit 20, all six strategies, EXPLAIN on, no sweep) through the HTTP server's NDJSON stream on a warm server, alternating with the floor (the five loads select-in, joined, balanced, dataloader and the select loop run once each by a plain script, the dataloader stopping where relscope's does); medians of ${values.rounds} rounds, each figure a single run.`, '');
+  lines.push('| | ' + all.map((f) => f.name).join(' | ') + ' |');
+  lines.push('|---|' + all.map(() => '---:').join('|') + '|');
+  const row = (label: string, get: (f: GoalFigures) => string) => lines.push(`| ${label} | ${all.map(get).join(' | ')} |`);
+  row('Run → first strategy event (goal ≤ 1.5 s)', (f) => `${fmt(med(f.rounds.map((r) => r.firstMs)))} (${f.rounds.map((r) => fmt(r.firstMs)).join(', ')})`);
+  row('whole comparison, no sweep', (f) => `${fmt(med(f.rounds.map((r) => r.totalMs)))} (${f.rounds.map((r) => fmt(r.totalMs)).join(', ')})`);
+  row('floor: five loads once each, plain script', (f) => `${fmt(med(f.rounds.map((r) => r.floorMs)))} (${f.rounds.map((r) => fmt(r.floorMs)).join(', ')})`);
+  row('**whole / floor (goal ≤ 1.3x)**', (f) => `**${(med(f.rounds.map((r) => r.totalMs / r.floorMs))).toFixed(2)}x** (${f.rounds.map((r) => `${(r.totalMs / r.floorMs).toFixed(2)}x`).join(', ')})`);
+  row('worst /api/health during a comparison (polled every 50 ms)', (f) => `${fmt(Math.max(...f.rounds.map((r) => r.healthMaxMs)))}`);
+  row('worst event-loop delay during a comparison (perf_hooks)', (f) => `${fmt(Math.max(...f.rounds.map((r) => r.loopMaxMs)))}`);
+  row('EXPLAINs in the last comparison', (f) => `${fmt(f.report.timing.explainMs)} (${f.report.timing.statementsExplained})`);
+  row('strategies (last comparison): trips / median / runs', (f) => f.report.strategies.map((s) => `${s.strategy} ${s.roundTrips.toLocaleString('en-US')}/${fmt(s.wallMs.median)}/${s.wallMs.runs.length}`).join('; '));
+  row('load average before / after (1, 5, 15 min)', (f) => f.load.join(' / '));
+  return lines.join('\n');
+}
+
+if (values.goals) {
+  const results: GoalFigures[] = [];
+  for (const name of values.targets.split(',')) {
+    const open = name === 'server' ? serverContext : embeddedContext;
+    const demo = await open(demoScale);
+    try {
+      results.push(await goals(name === 'server' ? 'server PG 15' : 'embedded PGlite', demo.ctx));
+    } finally {
+      await demo.done();
+    }
+  }
+  const text = renderGoals(results);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(values.out, `${text}\n`);
+  console.log(text);
+  process.exit(0);
 }
 
 const figures: Figures[] = [];

@@ -46,7 +46,7 @@ export function wrap(text: string, max = width, indent = '', firstIndent = inden
 
 /** "1 run per strategy" or "runs per strategy: select 1, joined 5" — the real counts, never the requested one. */
 export function runsLine(report: CompareReport): string {
-  const counts = report.strategies.map((s) => ({ strategy: s.strategy, runs: s.runs ?? s.wallMs.runs.length, status: s.status }));
+  const counts = report.strategies.map((s) => ({ strategy: s.strategy, runs: s.runs?.measured ?? s.wallMs.runs.length, status: s.status }));
   const measured = counts.filter((c) => c.status !== 'error');
   if (measured.length === 0) return 'no strategy was measured';
   const distinct = [...new Set(measured.map((c) => c.runs))];

@@ -10,12 +10,20 @@
  */
 
 /** The strategies a comparison can run, in display order. */
-export type StrategyName = 'select' | 'select-in' | 'joined' | 'balanced' | 'dataloader';
+export type StrategyName = 'as-configured' | 'select' | 'select-in' | 'joined' | 'balanced' | 'dataloader';
 
-export const strategyNames: readonly StrategyName[] = ['select', 'select-in', 'joined', 'balanced', 'dataloader'];
+/** `as-configured` first: the load exactly as the user's entities and config would run it. */
+export const strategyNames: readonly StrategyName[] = ['as-configured', 'select', 'select-in', 'joined', 'balanced', 'dataloader'];
+
+/**
+ * The order strategies are measured in: cheap ones first (they stream to the page within a
+ * second), the lazy N+1 loop last (its round trips are predicted from select-in's graph first).
+ */
+export const measureOrder: readonly StrategyName[] = ['as-configured', 'select-in', 'balanced', 'joined', 'dataloader', 'select'];
 
 /** One line per strategy, for legends and tooltips. */
 export const strategyDescriptions: Readonly<Record<StrategyName, string>> = {
+  'as-configured': "the load exactly as your entities configure it: em.find with populate only, so each relation's own strategy, eager relations and the config's default loadStrategy decide",
   select: 'lazy loading: roots without populate, then one query per parent and relation (N+1), level by level',
   'select-in': "MikroORM LoadStrategy 'select-in': one extra query per populated relation, children fetched with IN (...)",
   joined: "MikroORM LoadStrategy 'joined': one query, every populated relation LEFT JOINed",
@@ -46,6 +54,24 @@ export const compareLimits = {
    * so that its runs take about this long in total; the report says so in its notes.
    */
   repeatBudgetMs: 3_000,
+  /**
+   * Adaptive repeats: every strategy is first measured by one run (only the comparison's very
+   * first run, if fast, is a warm-up); a strategy whose run takes longer than `slowRunMs` keeps
+   * that single run. The faster ones are then repeated round-robin until their runs agree within
+   * `tightSpread` (after at least `minRuns`), `repeat` runs were made, or the refinement budget
+   * (`refineShare` of the first pass's load time, and `repeatBudgetMs` per strategy) is spent.
+   */
+  slowRunMs: 250,
+  minRuns: 3,
+  tightSpread: 0.1,
+  refineShare: 0.25,
+  /** Wall-time budget of one comparison (all loads, EXPLAINs and the sweep). */
+  timeBudgetMs: { min: 1_000, max: 3_600_000, default: 120_000 },
+  /**
+   * Rows one run may receive before it stops (checked on every statement's result, before
+   * MikroORM hydrates it: hydration is where a runaway load spends its time and memory).
+   */
+  maxRowsPerRun: { min: 100, max: 2_000_000, default: 200_000 },
 } as const;
 
 /** The body of POST /api/compare (and the CLI's flags). Strings are accepted where JSON is awkward (numbers as decimal text too). */
@@ -74,6 +100,22 @@ export interface CompareRequestInput {
   explainTimeoutMs?: number | string;
   /** Lazy runs stop after this many statements (default 10,000). */
   maxStatementsPerRun?: number | string;
+  /** Wall-time budget of the whole comparison in ms (default 120,000). */
+  timeBudgetMs?: number | string;
+  /** A run stops after receiving this many rows (default 200,000). */
+  maxRowsPerRun?: number | string;
+  /** MikroORM populateWhere: "all", "infer", or a where-object on the root entity's relations (JSON text accepted). */
+  populateWhere?: Record<string, unknown> | string;
+  /** Order of populated collections: { "posts": { "id": "desc" } } keyed by populate path (MikroORM populateOrderBy). */
+  populateOrderBy?: Record<string, unknown> | string;
+  /** Partial loading: only these fields (paths such as "name", "posts.title"); the keys are always loaded. */
+  fields?: string[] | string;
+  /** Partial loading: every field but these. */
+  exclude?: string[] | string;
+  /** Filters by name: ["active"] enables, or { "active": false } disables / { "tenant": { "id": 1 } } passes arguments. */
+  filters?: string[] | string | Record<string, unknown>;
+  /** Eager relations (`eager: true`): "honour" (default, MikroORM loads them) or "override" (not loaded unless populated). */
+  eager?: 'honour' | 'override' | string;
 }
 
 /** A validated request, echoed in the report exactly as it was run. */
@@ -93,6 +135,15 @@ export interface CompareRequest {
   explain: boolean;
   explainTimeoutMs: number;
   maxStatementsPerRun: number;
+  /** Absent in reports of older versions; see CompareRequestInput for each. */
+  timeBudgetMs?: number;
+  maxRowsPerRun?: number;
+  populateWhere?: 'all' | 'infer' | Record<string, unknown>;
+  populateOrderBy?: Record<string, unknown>;
+  fields?: string[];
+  exclude?: string[];
+  filters?: Record<string, boolean | Record<string, unknown>>;
+  eager?: 'honour' | 'override';
 }
 
 /** Metrics of one node of an execution plan (precomputed from the EXPLAIN JSON). */
@@ -277,8 +328,6 @@ export interface StrategyResult {
   statementsTruncated: boolean;
   /** Where this strategy differs from the plain meaning of its name (e.g. dataloader not applying). */
   notes: string[];
-  /** Measured runs behind wallMs (wallMs.runs.length; 0 for an error). */
-  runs?: number;
   /** Duplication per entity type: rows received that carry the type against distinct entities of it. */
   duplication?: EntityDuplication[];
   /**
@@ -288,6 +337,12 @@ export interface StrategyResult {
   bytesDistinct?: number | null;
   /** Cost per populate path ('' = the roots query): statements, rows, bytes, time. */
   relations?: RelationCost[];
+  /** Why a capped run stopped: a budget of the request, or the client went away. */
+  stoppedBy?: StopReason;
+  /** How the runs were made: measured runs, whether a warm-up preceded them, and why repeating stopped. */
+  runs?: RunPlan;
+  /** select only: round trips predicted from select-in's graph before the loop ran. */
+  expectedRoundTrips?: number;
 }
 
 /** Rows received per distinct entity of one type under one strategy. */
@@ -319,6 +374,29 @@ export interface RelationCost {
   joinedInto?: string;
   /** How the statements were attributed: 'capture' (the lazy loop tagged them) or 'sql' (read from the SQL: tables and join aliases). */
   attributedBy: 'capture' | 'sql';
+}
+
+export type StopReason = 'statements' | 'rows' | 'time' | 'dataloader' | 'cancelled';
+
+export interface RunPlan {
+  /** Measured runs (= wallMs.runs.length). */
+  measured: number;
+  /** False when the first run was slow enough to serve as the measurement itself. */
+  warmUp: boolean;
+  /** 'spread': the runs agreed within tightSpread; 'repeat': the requested count; 'budget': repeatBudgetMs or the time budget; 'single': one slow run. */
+  stoppedBecause: 'spread' | 'repeat' | 'budget' | 'single' | 'failed';
+}
+
+/** How the user's own configuration loads the request (the `as-configured` strategy), for advice phrased against it. */
+export interface ConfiguredLoad {
+  /** The config's default `loadStrategy` (MikroORM 7 default 'balanced'). */
+  defaultStrategy: string;
+  /** Per populate path: the relation's own `strategy` option, if any, and the strategy MikroORM will use. */
+  relations: { path: string; configured: string | null; effective: string }[];
+  /** Relations with `eager: true` reached from the root (loaded by as-configured even without populate). */
+  eager: string[];
+  /** The as-configured run's round trips, when it ran. */
+  roundTrips: number | null;
 }
 
 /** A difference between the graph a strategy hydrated and the reference strategy's. */
@@ -407,6 +485,10 @@ export interface CompareReport {
   sweep: SweepResult | null;
   /** General remarks, e.g. why the lazy roots query joins profiles (autoJoinOneToOneOwner). */
   notes: string[];
+  /** How the user's configuration loads this request (see `as-configured`). */
+  configuration?: ConfiguredLoad;
+  /** Set when the comparison stopped at its time budget: what was left out. */
+  stopped?: { reason: StopReason; message: string };
   /** Where the comparison's time went; `overheadMs` is relscope's own share. */
   timing: {
     totalMs: number;
@@ -457,3 +539,25 @@ export interface EntitiesResponse {
   strategies: { name: StrategyName; description: string }[];
   limits: typeof compareLimits;
 }
+
+/**
+ * POST /api/compare with `Accept: application/x-ndjson` answers one of these per line, as the
+ * work happens; the last line is `report` (the same CompareReport as without the header) or
+ * `error`. The page and any client can draw each strategy the moment it is measured.
+ */
+export type CompareEvent =
+  /** Waiting behind `position` other comparisons on the same embedded database (0: starting now). */
+  | { type: 'queued'; position: number }
+  /** A strategy starts; for select, the round trips predicted from select-in's graph. */
+  | { type: 'running'; strategy: StrategyName; expectedRoundTrips?: number; basis?: string }
+  /** A strategy was measured (its groups' plans follow in `explain` events). */
+  | { type: 'strategy'; strategy: StrategyName; result: StrategyResult }
+  /** One statement group explained. */
+  | { type: 'explain'; strategy: StrategyName; group: string; explain: ExplainResult; done: number; total: number }
+  /** One sweep point measured. */
+  | { type: 'sweep'; strategy: StrategyName; point: SweepPoint }
+  | { type: 'report'; report: CompareReport }
+  /** `status` is what the plain request would have answered (400, 503, 500). */
+  | { type: 'error'; status: number; error: string };
+
+export const ndjsonType = 'application/x-ndjson';

@@ -63,7 +63,7 @@ describe.each(targets)('strategy lab on $name', (target) => {
     }
     // Statements as sent: values inlined, no placeholders.
     expect(s.select!.groups[1]!.sql).toMatch(/"user_id" in \(\d+\)/);
-    expect(report.correctness).toEqual({ consistent: true, reference: 'select', differences: [] });
+    expect(report.correctness).toEqual({ consistent: true, reference: 'as-configured', differences: [] });
     const entities = s.select!.entities;
     expect(entities).toBeGreaterThan(10);
     for (const result of report.strategies) expect(result.entities).toBe(entities);
@@ -224,7 +224,7 @@ describe.each(targets)('strategy lab on $name', (target) => {
     const s = byStrategy(report);
     expect(s.select!.status).toBe('capped');
     expect(s.select!.roundTrips).toBe(10);
-    expect(s.select!.notes.join(' ')).toMatch(/Capped: stopped after 10 statements/);
+    expect(s.select!.notes.join(' ')).toMatch(/Stopped at the budget: stopped after 10 statements/);
     expect(s['select-in']!.status).toBe('ok');
     expect(report.verdict.winner).toBe('select-in');
     // Capped: a lower bound, never ranked; its graph is said to be unchecked everywhere.
@@ -252,7 +252,7 @@ describe.each(targets)('strategy lab on $name', (target) => {
       [{ entity: 'User', where: { id: { $raw: 1 } } }, /"\$raw" is not an operator/],
       [{ entity: 'User', limit: 0 }, /limit must be an integer from 1 to 10000, got 0/],
       [{ entity: 'User', limit: 10_001 }, /limit must be an integer from 1 to 10000/],
-      [{ entity: 'User', strategies: ['lazy'] }, /strategies: unknown strategy "lazy"; strategies: select, select-in, joined, balanced, dataloader/],
+      [{ entity: 'User', strategies: ['lazy'] }, /strategies: unknown strategy "lazy"; strategies: as-configured, select, select-in, joined, balanced, dataloader/],
       [{ entity: 'User', orderBy: { posts: 'asc' } }, /orderBy: cannot order by "posts"/],
       [{ entity: 'User', sweep: [0] }, /sweep page size must be an integer from 1 to 10000/],
       [{ entity: 'User', bogus: 1 }, /Unknown field "bogus"/],
@@ -278,7 +278,7 @@ describe.each(targets)('strategy lab on $name', (target) => {
       ['profile:1:1:Profile', 'posts:1:m:Post', 'comments:1:m:Comment', 'teams:m:n:Team', 'memberships:1:m:Membership']);
     expect(user.paths).toEqual(expect.arrayContaining(['posts', 'posts.comments', 'memberships.team', 'posts.categories']));
     expect(user.paths).not.toContain('posts.author');
-    expect(entities.strategies.map((s) => s.name)).toEqual(['select', 'select-in', 'joined', 'balanced', 'dataloader']);
+    expect(entities.strategies.map((s) => s.name)).toEqual(['as-configured', 'select', 'select-in', 'joined', 'balanced', 'dataloader']);
 
     const res = await app.request('/api/compare', {
       method: 'POST',

@@ -116,13 +116,13 @@ describe('plan model: one set of rules on the server, rendered as is by the page
 
 // ---- verdict -------------------------------------------------------------------------------
 
-function result(strategy: StrategyName, over: Partial<StrategyResult> & { runs?: number; times?: number[] } = {}): StrategyResult {
+function result(strategy: StrategyName, over: Partial<Omit<StrategyResult, 'runs'>> & { runs?: number; times?: number[] } = {}): StrategyResult {
   const times = over.times ?? [10];
-  const { times: _t, ...rest } = over;
+  const { times: _t, runs, ...rest } = over;
   return {
     strategy, description: '', status: 'ok', roundTrips: 2, wallMs: timeStats(times), statementMs: 1, serverMs: null, serverMsEstimated: false, planningMs: null,
     rows: 10, entities: 10, entitiesByType: { User: 10 }, duplicationFactor: 1, bytesReceived: 1000, bytesSent: 100, buffers: null, roots: 10,
-    groups: [], statements: [], statementsTruncated: false, notes: [], runs: times.length, ...rest,
+    groups: [], statements: [], statementsTruncated: false, notes: [], runs: { measured: runs ?? times.length, warmUp: false, stoppedBecause: 'repeat' }, ...rest,
   };
 }
 

@@ -392,7 +392,7 @@ for (const kind of dbs.kinds()) {
         const report = json<CompareReport>(result.stdout, 'compare --format json');
         expect(report.request.entity).toBe(fx.compare.entity);
         expect(report.request.populate).toEqual(fx.compare.populate.split(','));
-        expect(report.strategies.map((s) => s.strategy)).toEqual(['select', 'select-in', 'joined', 'balanced', 'dataloader']);
+        expect(report.strategies.map((s) => s.strategy)).toEqual(['as-configured', 'select', 'select-in', 'joined', 'balanced', 'dataloader']);
         expect(report.correctness.consistent, JSON.stringify(report.correctness.differences)).toBe(true);
       });
     });

@@ -5,11 +5,12 @@
 import type { SchemaModel, SchemaSource } from '../common/schema-model.ts';
 import type { Finding } from '../common/findings.ts';
 import type { DiagramResponse } from '../server/routes/schema.ts';
-import type { CompareReport, CompareRequestInput, EntitiesResponse } from '../common/lab-types.ts';
+import type { CompareEvent, CompareReport, CompareRequestInput, EntitiesResponse } from '../common/lab-types.ts';
+import { ndjsonType } from '../common/lab-types.ts';
 import type { CascadeReport } from '../common/cascade-types.ts';
 import type { Table } from '../common/schema-model.ts';
 
-export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse, CascadeReport, Table };
+export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse, CompareEvent, CascadeReport, Table };
 
 export class ApiError extends Error {
   readonly status: number;
@@ -85,6 +86,50 @@ export const api = {
   cascade: (entity: string, id: string, signal?: AbortSignal) => request<CascadeReport>(`/cascade${query({ entity, id })}`, { signal }),
   compare: (body: CompareRequestInput, signal?: AbortSignal) => request<CompareReport>('/compare', { method: 'POST', body: JSON.stringify(body), signal }),
 };
+
+/**
+ * POST /compare with `Accept: application/x-ndjson`: calls `onEvent` for every line as it
+ * arrives and resolves with the final report. Aborting `signal` closes the request, which stops
+ * the comparison on the server (or drops it from the queue).
+ */
+export async function compareStream(body: CompareRequestInput, onEvent: (event: CompareEvent) => void, signal?: AbortSignal): Promise<CompareReport> {
+  let response: Response;
+  try {
+    response = await fetch('/api/compare', { method: 'POST', body: JSON.stringify(body), signal, headers: { accept: ndjsonType, 'content-type': 'application/json' } });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError('The relscope server did not answer. Is `npm start` (or `relscope serve`) still running?', 0);
+  }
+  if (!response.ok || !response.body) {
+    const text = await response.text();
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const parsed = JSON.parse(text) as { error?: unknown };
+      if (typeof parsed.error === 'string') message = parsed.error;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(message, response.status);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffer += value;
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (!line) continue;
+      const event = JSON.parse(line) as CompareEvent;
+      if (event.type === 'report') return event.report;
+      if (event.type === 'error') throw new ApiError(event.error, event.status);
+      onEvent(event);
+    }
+    if (done) break;
+  }
+  throw new ApiError('The comparison stream ended without a report (the server stopped or restarted).', 0);
+}
 
 /** GET /drift and /lint answer { findings, counts, … }; a bare array is accepted too. */
 function findingsOf(body: unknown): Finding[] {

@@ -3,7 +3,7 @@ import { UserError } from '../errors.ts';
 import { compare } from '../lab/compare.ts';
 import { formatMarkdown, formatTable } from '../../common/lab-format.ts';
 import type { FieldNamer } from '../lab/request.ts';
-import { compareLimits, strategyNames, type CompareReport, type CompareRequestInput } from '../../common/lab-types.ts';
+import { compareLimits, strategyNames, type CompareEvent, type CompareReport, type CompareRequestInput } from '../../common/lab-types.ts';
 
 export const summary = 'run one ORM load under every loading strategy, EXPLAIN each statement, compare';
 
@@ -19,19 +19,34 @@ a read-only transaction that is rolled back) and compares them side by side.
   --limit N             roots per load, ${compareLimits.limit.min} to ${compareLimits.limit.max} (default ${compareLimits.limit.default})
   --offset N            (default 0)
   --strategies LIST     any of ${strategyNames.join(',')} (default: all)
-  --repeat N            measured runs per strategy after one warm-up (default ${compareLimits.repeat.default})
+  --repeat N            at most N measured runs per strategy (default ${compareLimits.repeat.default}); fewer
+                        when the runs agree within ${compareLimits.tightSpread * 100}% or a slow first run is
+                        the measurement (the report says how many were made)
   --sweep SIZES         also run a scaling sweep at these page sizes, e.g. 1,10,100,1000
                         ("default" for that list); off unless given
   --sweep-repeat N      runs per strategy and page size in the sweep (default ${compareLimits.sweepRepeat.default})
   --max-statements N    stop a lazy run after N statements (default ${compareLimits.maxStatementsPerRun.default})
   --explain-timeout MS  per-statement EXPLAIN ANALYZE timeout (default ${compareLimits.explainTimeoutMs.default})
+  --time-budget MS      wall-time budget of the whole comparison (default ${compareLimits.timeBudgetMs.default});
+                        what did not fit is reported as stopped at the budget
+  --max-rows N          stop a run after receiving N rows, before hydrating them
+                        (default ${compareLimits.maxRowsPerRun.default})
+  --populate-where W    MikroORM populateWhere: all, infer, or JSON conditions on
+                        populated relations, e.g. '{"posts": {"id": {"$gt": 10}}}'
+  --populate-order-by J order of populated collections, e.g. '{"posts": {"id": "desc"}}'
+  --fields LIST         partial loading: only these fields, e.g. name,posts.title
+  --exclude LIST        partial loading: every field but these
+  --filters LIST|JSON   MikroORM filters by name (active) or JSON ({"active": false})
+  --eager MODE          honour (default) or override eager relations
   --no-explain          capture and time only, no EXPLAIN
   --format F            table (default, 80 columns), json (the full report with
                         raw plans) or markdown
   --sql-lines N         table format: SQL lines shown per statement (default 2)
 ${databaseHelp}
 
-Strategies:
+Strategies (measured cheap first, the lazy loop last; each run budgeted):
+  as-configured  em.find with populate only: your relations' strategy, eager
+               and the config's loadStrategy decide (shown first)
   select       lazy loading: roots, then one query per parent and relation (N+1)
   select-in    one query per relation, children fetched with IN (...)
   joined       one query, relations LEFT JOINed
@@ -55,6 +70,14 @@ const flagNames: Record<keyof CompareRequestInput, string> = {
   explain: '--no-explain',
   explainTimeoutMs: '--explain-timeout',
   maxStatementsPerRun: '--max-statements',
+  timeBudgetMs: '--time-budget',
+  maxRowsPerRun: '--max-rows',
+  populateWhere: '--populate-where',
+  populateOrderBy: '--populate-order-by',
+  fields: '--fields',
+  exclude: '--exclude',
+  filters: '--filters',
+  eager: '--eager',
 };
 
 const fieldNames: FieldNamer = (field) => flagNames[field];
@@ -83,6 +106,14 @@ export async function run(argv: string[]): Promise<number> {
     'max-statements': { type: 'string' },
     'explain-timeout': { type: 'string' },
     'no-explain': { type: 'boolean' },
+    'time-budget': { type: 'string' },
+    'max-rows': { type: 'string' },
+    'populate-where': { type: 'string' },
+    'populate-order-by': { type: 'string' },
+    fields: { type: 'string' },
+    exclude: { type: 'string' },
+    filters: { type: 'string' },
+    eager: { type: 'string' },
     format: { type: 'string' },
     'sql-lines': { type: 'string' },
     help: { type: 'boolean' },
@@ -113,20 +144,80 @@ export async function run(argv: string[]): Promise<number> {
   if (values['sweep-repeat'] !== undefined) input.sweepRepeat = values['sweep-repeat'];
   if (values['max-statements'] !== undefined) input.maxStatementsPerRun = values['max-statements'];
   if (values['explain-timeout'] !== undefined) input.explainTimeoutMs = values['explain-timeout'];
+  if (values['time-budget'] !== undefined) input.timeBudgetMs = values['time-budget'];
+  if (values['max-rows'] !== undefined) input.maxRowsPerRun = values['max-rows'];
+  if (values['populate-where'] !== undefined) input.populateWhere = values['populate-where'];
+  if (values['populate-order-by'] !== undefined) input.populateOrderBy = values['populate-order-by'];
+  if (values.fields !== undefined) input.fields = values.fields;
+  if (values.exclude !== undefined) input.exclude = values.exclude;
+  if (values.filters !== undefined) input.filters = values.filters;
+  if (values.eager !== undefined) input.eager = values.eager;
 
   const ctx = await contextFromOptions(values);
+  // Ctrl-C stops the comparison (runs, lazy loop, EXPLAIN) and then the process, cleanly.
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
   try {
     const tty = process.stderr.isTTY;
-    const report = await compare(ctx, input, {
-      fieldNames,
-      onProgress: tty ? (message) => process.stderr.write(`\r\x1b[2K${message}`) : undefined,
-    });
-    if (tty) process.stderr.write('\r\x1b[2K');
+    const line = tty ? progressLine() : null;
+    let report;
+    try {
+      report = await compare(ctx, input, {
+        fieldNames,
+        signal: controller.signal,
+        ...(line ? { onEvent: line.event, onProgress: line.progress } : {}),
+      });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError' && controller.signal.aborted) {
+        line?.clear();
+        process.stderr.write('relscope: comparison cancelled.\n');
+        return 130;
+      }
+      throw error;
+    } finally {
+      line?.clear();
+    }
     if (format === 'json') console.log(JSON.stringify(report, null, 2));
     else if (format === 'markdown') console.log(formatMarkdown(report));
     else console.log(formatTable(report, { sqlLines }));
     return compareExitCode(report);
   } finally {
+    process.off('SIGINT', onSigint);
     await ctx.close();
   }
+}
+
+/** One self-rewriting progress line on a terminal: what runs now, what is done, elapsed time. */
+function progressLine(): { event: (e: CompareEvent) => void; progress: (m: string) => void; clear: () => void } {
+  const started = performance.now();
+  const done: string[] = [];
+  let now = '';
+  const draw = () => {
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    const text = `${secs} s · ${done.join(' · ')}${done.length && now ? ' · ' : ''}${now}`;
+    const width = (process.stderr.columns ?? 80) - 1;
+    process.stderr.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+  };
+  return {
+    event(e) {
+      if (e.type === 'queued' && e.position > 0) now = `waiting behind ${e.position} comparison${e.position === 1 ? '' : 's'}`;
+      else if (e.type === 'running') now = `${e.strategy}…${e.expectedRoundTrips !== undefined ? ` (${e.expectedRoundTrips.toLocaleString('en-US')} round trips expected)` : ''}`;
+      else if (e.type === 'strategy') {
+        done.push(`${e.strategy} ${e.result.status === 'ok' ? `${Math.round(e.result.wallMs.median)} ms` : e.result.status}`);
+        now = '';
+      } else if (e.type === 'explain') now = `explain ${e.done}/${e.total}`;
+      else if (e.type === 'sweep') now = `sweep ${e.strategy} @${e.point.pageSize}`;
+      draw();
+    },
+    progress() {
+      draw();
+    },
+    clear() {
+      process.stderr.write('\r\x1b[2K');
+    },
+  };
 }

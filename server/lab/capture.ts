@@ -38,7 +38,61 @@ export interface CaptureSession {
   path?: string;
   /** Time spent in the capture wrapper itself (read-only check, bookkeeping): relscope's share of a load. */
   overheadMs?: number;
+  /** Budgets enforced on the wire, inside the load (see RunLimits). */
+  limits?: RunLimits;
+  /** Rows received so far in this session. */
+  rows?: number;
+  /** The budget a statement of this session stopped at (MikroORM wraps what the driver threw). */
+  stopped?: BudgetExceeded;
 }
+
+/**
+ * Budgets of one run, enforced by the capture wrapper: before a statement is sent (cancel,
+ * deadline, statement count) and when its rows arrive, before MikroORM hydrates them (row
+ * count): a runaway load stops inside the ORM, not after it.
+ */
+export interface RunLimits {
+  signal?: AbortSignal;
+  /** performance.now() after which no statement is sent. */
+  deadline?: number;
+  maxStatements?: number;
+  maxRows?: number;
+}
+
+/** A run stopped at one of its budgets (or because its client went away). */
+export class BudgetExceeded extends Error {
+  constructor(readonly reason: 'statements' | 'rows' | 'time' | 'cancelled', message: string) {
+    super(message);
+    this.name = 'BudgetExceeded';
+  }
+}
+
+/** The BudgetExceeded inside `error` (MikroORM may wrap what a driver call threw), if any. */
+export function budgetError(error: unknown): BudgetExceeded | null {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof BudgetExceeded) return e;
+  }
+  return null;
+}
+
+function stop(session: CaptureSession, reason: BudgetExceeded['reason'], message: string): BudgetExceeded {
+  const error = new BudgetExceeded(reason, message);
+  session.stopped ??= error;
+  return error;
+}
+
+function checkBefore(session: CaptureSession): void {
+  const limits = session.limits;
+  if (!limits) return;
+  if (limits.signal?.aborted) throw stop(session, 'cancelled', 'stopped: the client went away (cancelled)');
+  if (limits.deadline !== undefined && performance.now() > limits.deadline) throw stop(session, 'time', 'stopped at the time budget (timeBudgetMs)');
+  if (limits.maxStatements !== undefined && session.statements.length >= limits.maxStatements) {
+    throw stop(session, 'statements', `stopped after ${limits.maxStatements.toLocaleString('en-US')} statements (maxStatementsPerRun)`);
+  }
+}
+
+/** Lets timers and other requests run between statements: a long load never holds the event loop. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A statement that a capture session refused to send. */
 export class RefusedStatementError extends Error {
@@ -104,15 +158,45 @@ function instrumentClient(client: pg.PoolClient): void {
       session.statements.push({ sql: text, params, ms: 0, rows: 0, bytesReceived: 0, bytesSent: 0, path, error: `refused: ${check.reason}` });
       return Promise.reject(new RefusedStatementError(text, check.reason));
     }
+    if (!isTransactionControl(text)) {
+      try {
+        checkBefore(session);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     const before = received;
     const started = performance.now();
     session.overheadMs = (session.overheadMs ?? 0) + (started - entered);
-    const result = original(text, values) as Promise<pg.QueryResult>;
+    let result = original(text, values) as Promise<pg.QueryResult>;
+    const signal = session.limits?.signal;
+    if (signal) {
+      // A statement in flight when the client goes away: the load stops now; the statement
+      // itself ends on the server (a read, short by the time budget) and its result is dropped.
+      const sent = result;
+      sent.catch(() => {});
+      result = new Promise<pg.QueryResult>((resolve, reject) => {
+        const onAbort = () => reject(stop(session, 'cancelled', 'stopped: the client went away (cancelled)'));
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
+    }
     return result.then(
-      (res) => {
+      async (res) => {
         const ended = performance.now();
-        session.statements.push({ sql: text, params, ms: ended - started, rows: res.rows?.length ?? res.rowCount ?? 0, bytesReceived: received - before, bytesSent: Buffer.byteLength(text), path });
+        const rows = res.rows?.length ?? res.rowCount ?? 0;
+        session.statements.push({ sql: text, params, ms: ended - started, rows, bytesReceived: received - before, bytesSent: Buffer.byteLength(text), path });
+        session.rows = (session.rows ?? 0) + rows;
         session.overheadMs = (session.overheadMs ?? 0) + (performance.now() - ended);
+        const limits = session.limits;
+        if (limits?.maxRows !== undefined && session.rows > limits.maxRows) {
+          throw stop(session, 'rows', `stopped after receiving ${session.rows.toLocaleString('en-US')} rows, over the budget of ${limits.maxRows.toLocaleString('en-US')} (maxRowsPerRun), before hydrating them`);
+        }
+        if (limits) {
+          await yieldToLoop();
+          if (limits.signal?.aborted) throw stop(session, 'cancelled', 'stopped: the client went away (cancelled)');
+        }
         return res;
       },
       (error: unknown) => {

@@ -32,6 +32,11 @@ export interface ExplainTarget {
 
 export interface ExplainOptions {
   timeoutMs: number;
+  /**
+   * Cancel: a real server cancels the running statement (pg_cancel_backend on its backend);
+   * the embedded database ignores cancel, so the watchdog kills and restarts it.
+   */
+  signal?: AbortSignal;
   /** False: plain EXPLAIN only (nothing is executed). */
   analyze?: boolean;
 }
@@ -46,38 +51,58 @@ class StatementTimeout extends Error {
 }
 
 const timedOutMarker = Symbol('timed out');
+const abortedMarker = Symbol('aborted');
+
+/** The client went away while a statement was being explained. */
+class ExplainCancelled extends Error {
+  constructor() {
+    super('cancelled: the client went away');
+    this.name = 'AbortError';
+  }
+}
 
 /**
  * Runs `work` on one pooled client inside BEGIN READ ONLY ... ROLLBACK with a statement
  * timeout; on the embedded database a watchdog enforces the timeout by restarting it.
  */
-async function readOnly<T>(target: ExplainTarget, timeoutMs: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function readOnly<T>(target: ExplainTarget, timeoutMs: number, work: (client: pg.PoolClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal?.aborted) throw new ExplainCancelled();
   const client = await target.pool.connect();
   let broken = false;
+  let onAbort: (() => void) | undefined;
   try {
     await client.query('begin transaction read only');
     await client.query(`set local statement_timeout = ${Math.round(timeoutMs)}`);
     let value: T;
-    if (target.embedded) {
-      const running = work(client);
-      running.catch(() => {}); // observed below; never an unhandled rejection after a kill
-      let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([
-        running,
-        new Promise<typeof timedOutMarker>((resolve) => { timer = setTimeout(() => resolve(timedOutMarker), timeoutMs); }),
-      ]).finally(() => clearTimeout(timer));
-      if (outcome === timedOutMarker) {
-        broken = true;
-        const started = performance.now();
-        await target.embedded.kill();
-        await running.catch(() => {});
-        await target.embedded.start();
-        throw new StatementTimeout('watchdog', timeoutMs, performance.now() - started);
-      }
-      value = outcome as T;
-    } else {
-      value = await work(client);
+    const running = work(client);
+    running.catch(() => {}); // observed below; never an unhandled rejection after a kill
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      running,
+      // The embedded database ignores statement_timeout: the watchdog enforces it.
+      ...(target.embedded ? [new Promise<typeof timedOutMarker>((resolve) => { timer = setTimeout(() => resolve(timedOutMarker), timeoutMs); })] : []),
+      ...(signal ? [new Promise<typeof abortedMarker>((resolve) => { onAbort = () => resolve(abortedMarker); signal.addEventListener('abort', onAbort, { once: true }); })] : []),
+    ]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    });
+    if (outcome === timedOutMarker || (outcome === abortedMarker && target.embedded)) {
+      broken = true;
+      const started = performance.now();
+      await target.embedded!.kill();
+      await running.catch(() => {});
+      await target.embedded!.start();
+      if (outcome === abortedMarker) throw new ExplainCancelled();
+      throw new StatementTimeout('watchdog', timeoutMs, performance.now() - started);
     }
+    if (outcome === abortedMarker) {
+      // A real server: cancel the statement on its backend, then let the rollback below run.
+      const pid = (client as unknown as { processID?: number }).processID;
+      if (pid) await target.pool.query('select pg_cancel_backend($1)', [pid]).catch(() => {});
+      await running.catch(() => {});
+      throw new ExplainCancelled();
+    }
+    value = outcome as T;
     await client.query('rollback');
     return value;
   } catch (error) {
@@ -96,12 +121,12 @@ async function readOnly<T>(target: ExplainTarget, timeoutMs: number, work: (clie
   }
 }
 
-async function runExplain(target: ExplainTarget, sql: string, params: unknown[], analyze: boolean, timeoutMs: number): Promise<unknown> {
+async function runExplain(target: ExplainTarget, sql: string, params: unknown[], analyze: boolean, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
   const prefix = analyze ? 'explain (analyze, buffers, format json) ' : 'explain (format json) ';
   return readOnly(target, timeoutMs, async (client) => {
     const res = await client.query<{ 'QUERY PLAN': unknown }>(prefix + sql, params.length ? params : undefined);
     return res.rows[0]?.['QUERY PLAN'];
-  });
+  }, signal);
 }
 
 function withPlan(result: ExplainResult, raw: unknown): ExplainResult {
@@ -129,8 +154,9 @@ export function explainStatement(target: ExplainTarget, sql: string, params: unk
     let timeout: ExplainResult['timeout'];
     if (options.analyze !== false) {
       try {
-        return done(withPlan({ status: 'analyzed' }, await runExplain(target, sql, params, true, options.timeoutMs)));
+        return done(withPlan({ status: 'analyzed' }, await runExplain(target, sql, params, true, options.timeoutMs, options.signal)));
       } catch (error) {
+        if (error instanceof ExplainCancelled) return done({ status: 'skipped', error: 'not explained: cancelled' });
         if (error instanceof StatementTimeout) {
           timeout = { ms: error.ms, method: error.method };
           if (error.restartMs !== undefined) timeout.restartMs = error.restartMs;
@@ -139,12 +165,13 @@ export function explainStatement(target: ExplainTarget, sql: string, params: unk
       }
     }
     try {
-      const raw = await runExplain(target, sql, params, false, options.timeoutMs);
+      const raw = await runExplain(target, sql, params, false, options.timeoutMs, options.signal);
       const result: ExplainResult = { status: timeout ? 'timed-out' : 'estimated' };
       if (analyzeError) result.error = `EXPLAIN ANALYZE ${timeout ? '' : 'failed: '}${analyzeError}; estimated plan shown`;
       if (timeout) result.timeout = timeout;
       return done(withPlan(result, raw));
     } catch (error) {
+      if (error instanceof ExplainCancelled) return done({ status: 'skipped', error: 'not explained: cancelled' });
       const result: ExplainResult = {
         status: timeout ? 'timed-out' : 'error',
         error: analyzeError ? `EXPLAIN ANALYZE: ${analyzeError}; EXPLAIN: ${errorMessage(error)}` : errorMessage(error),

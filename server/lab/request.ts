@@ -330,10 +330,11 @@ function parseSweep(raw: unknown, field: string): number[] {
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
-const knownFields = new Set<string>(['entity', 'populate', 'where', 'orderBy', 'limit', 'offset', 'strategies', 'repeat', 'sweep', 'sweepRepeat', 'explain', 'explainTimeoutMs', 'maxStatementsPerRun']);
+const knownFields = new Set<string>(['entity', 'populate', 'where', 'orderBy', 'limit', 'offset', 'strategies', 'repeat', 'sweep', 'sweepRepeat', 'explain', 'explainTimeoutMs', 'maxStatementsPerRun',
+  'timeBudgetMs', 'maxRowsPerRun', 'populateWhere', 'populateOrderBy', 'fields', 'exclude', 'filters', 'eager']);
 
 /** Validates a request completely; throws a UserError naming the first bad field. */
-export function resolveRequest(metadata: MetadataStorage, input: unknown, name: FieldNamer = apiNames): ResolvedRequest {
+export function resolveRequest(metadata: MetadataStorage, input: unknown, name: FieldNamer = apiNames, context: LoadingContext = {}): ResolvedRequest {
   if (!isPlainObject(input)) throw new UserError('The request body must be a JSON object with at least "entity".');
   const unknown = Object.keys(input).filter((k) => !knownFields.has(k));
   if (unknown.length) throw new UserError(`Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; fields: ${[...knownFields].join(', ')}.`);
@@ -372,10 +373,138 @@ export function resolveRequest(metadata: MetadataStorage, input: unknown, name: 
     explain: body.explain ?? true,
     explainTimeoutMs: parseInteger(body.explainTimeoutMs, name('explainTimeoutMs'), compareLimits.explainTimeoutMs),
     maxStatementsPerRun: parseInteger(body.maxStatementsPerRun, name('maxStatementsPerRun'), compareLimits.maxStatementsPerRun),
+    timeBudgetMs: parseInteger(body.timeBudgetMs, name('timeBudgetMs'), compareLimits.timeBudgetMs),
+    maxRowsPerRun: parseInteger(body.maxRowsPerRun, name('maxRowsPerRun'), compareLimits.maxRowsPerRun),
   };
+  Object.assign(request, resolveLoadingOptions(meta, tree, body, name, context));
   return { request, meta, tree };
 }
 
 export function strategyList(): { name: StrategyName; description: string }[] {
   return strategyNames.map((name) => ({ name, description: strategyDescriptions[name] }));
+}
+
+// ---- MikroORM loading options (issue 12, item 7) -----------------------------------------
+
+/** What the validator needs to know besides the metadata: the config's filter names. */
+export interface LoadingContext {
+  filters?: string[];
+}
+
+type LoadingOptions = Pick<CompareRequest, 'populateWhere' | 'populateOrderBy' | 'fields' | 'exclude' | 'filters' | 'eager'>;
+
+function treeNode(tree: PathNode[], path: string): PathNode | undefined {
+  let level = tree;
+  let node: PathNode | undefined;
+  for (const segment of path.split('.')) {
+    node = level.find((n) => n.prop === segment);
+    if (!node) return undefined;
+    level = node.children;
+  }
+  return node;
+}
+
+function metaAt(meta: EntityMetadata, path: string[]): EntityMetadata | undefined {
+  let current: EntityMetadata | undefined = meta;
+  for (const segment of path) current = current?.properties[segment]?.targetMeta;
+  return current;
+}
+
+/** Field paths such as "name" or "posts.title": every segment but the last a relation, the last any property. */
+function parseFieldList(meta: EntityMetadata, raw: unknown, field: string): string[] | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const list = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) && raw.every((x) => typeof x === 'string') ? (raw as string[]) : null;
+  if (!list) throw new UserError(`${field} must be a list of field paths such as ["name", "posts.title"] (or "name,posts.title").`);
+  const out: string[] = [];
+  for (const item of list.map((x) => x.trim()).filter(Boolean)) {
+    const segments = item.split('.');
+    const owner = metaAt(meta, segments.slice(0, -1));
+    const last = segments[segments.length - 1]!;
+    if (!owner || (segments.length > 1 && !segments.slice(0, -1).every((s, i) => relationKinds.has(metaAt(meta, segments.slice(0, i))?.properties[s]?.kind ?? '')))) {
+      throw new UserError(`${field}: in "${item}", every segment before the last must be a relation of ${meta.className}.`);
+    }
+    if (!owner.properties[last]) {
+      throw new UserError(`${field}: "${last}" is not a property of ${owner.className}; properties: ${listOrNone(Object.keys(owner.properties))}.`);
+    }
+    if (!out.includes(item)) out.push(item);
+  }
+  return out.length ? out : undefined;
+}
+
+export function resolveLoadingOptions(meta: EntityMetadata, tree: PathNode[], body: CompareRequestInput, name: FieldNamer, context: LoadingContext = {}): LoadingOptions {
+  const out: LoadingOptions = {};
+
+  const pwRaw = body.populateWhere;
+  if (pwRaw !== undefined && pwRaw !== null && pwRaw !== '') {
+    if (pwRaw === 'all' || pwRaw === 'infer') out.populateWhere = pwRaw;
+    else {
+      const parsed = parseJsonField(pwRaw, name('populateWhere'));
+      if (parsed === 'all' || parsed === 'infer') out.populateWhere = parsed;
+      else {
+        validateWhere(meta, parsed, name('populateWhere'));
+        for (const key of Object.keys(parsed as object)) {
+          if (!key.startsWith('$') && !treeNode(tree, key)) throw new UserError(`${name('populateWhere')}.${key}: only populated relations can be conditioned here; populate: ${listOrNone(tree.map((n) => n.path))} (or use "all" / "infer").`);
+        }
+        out.populateWhere = parsed as Record<string, unknown>;
+      }
+    }
+  }
+
+  const poRaw = parseJsonField(body.populateOrderBy, name('populateOrderBy'));
+  if (poRaw !== undefined && poRaw !== null && poRaw !== '') {
+    if (!isPlainObject(poRaw)) throw new UserError(`${name('populateOrderBy')} must be an object keyed by populated collection, e.g. {"posts": {"id": "desc"}}.`);
+    const check = (obj: Record<string, unknown>, nodes: PathNode[], m: EntityMetadata, at: string) => {
+      for (const [key, v] of Object.entries(obj)) {
+        const node = nodes.find((n) => n.prop === key);
+        const sub = `${at}.${key}`;
+        if (node) {
+          if (!isPlainObject(v)) throw new UserError(`${sub} must be an object such as {"id": "desc"}.`);
+          const target = m.properties[key]!.targetMeta!;
+          const scalars: Record<string, unknown> = {};
+          const nested: Record<string, unknown> = {};
+          for (const [k, x] of Object.entries(v)) (node.children.some((c) => c.prop === k) ? nested : scalars)[k] = x;
+          if (Object.keys(scalars).length) validateOrderBy(target, scalars, sub);
+          check(nested, node.children, target, sub);
+        } else {
+          throw new UserError(`${sub}: "${key}" is not a populated relation of ${m.className}; populated: ${listOrNone(nodes.map((n) => n.prop))}.`);
+        }
+      }
+    };
+    check(poRaw, tree, meta, name('populateOrderBy'));
+    out.populateOrderBy = poRaw;
+  }
+
+  const fields = parseFieldList(meta, body.fields, name('fields'));
+  if (fields) out.fields = fields;
+  const exclude = parseFieldList(meta, body.exclude, name('exclude'));
+  if (exclude) {
+    const keys = exclude.filter((f) => !f.includes('.') && meta.primaryKeys.includes(f));
+    if (keys.length) throw new UserError(`${name('exclude')}: the primary key ${keys.join(', ')} cannot be excluded.`);
+    out.exclude = exclude;
+  }
+  if (fields && exclude) throw new UserError(`${name('fields')} and ${name('exclude')} cannot be combined; give one of them.`);
+
+  const fRaw = typeof body.filters === 'string' && body.filters.trim().startsWith('{') ? parseJsonField(body.filters, name('filters')) : body.filters;
+  if (fRaw !== undefined && fRaw !== null && fRaw !== '') {
+    const known = new Set([...(context.filters ?? []), ...Object.keys((meta as { filters?: Record<string, unknown> }).filters ?? {})]);
+    let entries: [string, unknown][];
+    if (typeof fRaw === 'string') entries = fRaw.split(',').map((n) => n.trim()).filter(Boolean).map((n) => [n, true]);
+    else if (Array.isArray(fRaw) && fRaw.every((x) => typeof x === 'string')) entries = (fRaw as string[]).map((n) => [n.trim(), true]);
+    else if (isPlainObject(fRaw)) entries = Object.entries(fRaw);
+    else throw new UserError(`${name('filters')} must be a list of filter names such as ["active"], or an object such as {"active": false}.`);
+    const filters: Record<string, boolean | Record<string, unknown>> = {};
+    for (const [filter, value] of entries) {
+      if (!known.has(filter)) throw new UserError(`${name('filters')}: unknown filter "${filter}"; filters defined: ${listOrNone([...known])}.`);
+      if (typeof value !== 'boolean' && !isPlainObject(value)) throw new UserError(`${name('filters')}.${filter} must be true, false or an object of arguments.`);
+      filters[filter] = value as boolean | Record<string, unknown>;
+    }
+    if (Object.keys(filters).length) out.filters = filters;
+  }
+
+  const eager = body.eager;
+  if (eager !== undefined && eager !== null && eager !== '') {
+    if (eager !== 'honour' && eager !== 'override') throw new UserError(`${name('eager')} must be "honour" (eager relations load as configured) or "override" (they load only when populated), got ${JSON.stringify(eager)}.`);
+    out.eager = eager;
+  }
+  return out;
 }

@@ -16,13 +16,14 @@
  * existing profiles, one query each (users without one need none).
  */
 import { Collection, Reference, helper, type EntityManager, type EntityMetadata, type MikroORM } from '@mikro-orm/core';
-import { capture, type CapturedStatement, type CaptureSession } from './capture.ts';
+import { budgetError, capture, type CapturedStatement, type CaptureSession, type RunLimits } from './capture.ts';
 import { levels, type PathNode } from './request.ts';
-import { compareLimits, type CompareRequest, type StrategyName } from '../../common/lab-types.ts';
+import { compareLimits, type CompareRequest, type StopReason, type StrategyName } from '../../common/lab-types.ts';
 
 export interface LoadSpec {
   meta: EntityMetadata;
-  request: Pick<CompareRequest, 'where' | 'orderBy' | 'limit' | 'offset' | 'populate' | 'maxStatementsPerRun'>;
+  request: Pick<CompareRequest, 'where' | 'orderBy' | 'limit' | 'offset' | 'populate' | 'maxStatementsPerRun'
+    | 'maxRowsPerRun' | 'populateWhere' | 'populateOrderBy' | 'fields' | 'exclude' | 'filters' | 'eager'>;
   tree: PathNode[];
 }
 
@@ -48,11 +49,18 @@ export interface RunOutcome {
   capped: boolean;
   /** Why a capped run stopped. */
   cappedReason?: string;
+  stoppedBy?: StopReason;
   error?: string;
+  /** The error itself (a lost connection answers 503, not a report full of errors). */
+  cause?: unknown;
 }
 
 /** Raised inside the lazy loop when a run must stop early; the message says why. */
-class RunCapped extends Error {}
+class RunCapped extends Error {
+  constructor(message: string, readonly reason: StopReason) {
+    super(message);
+  }
+}
 
 type AnyEntity = Record<string, unknown>;
 
@@ -61,9 +69,48 @@ function keyOf(entity: object): string {
   return `${wrapped.__meta.className}#${wrapped.getSerializedPrimaryKey()}`;
 }
 
-function findOptions(spec: LoadSpec, extra: Record<string, unknown>): Record<string, unknown> {
+/** The request's loading options (item 7 of issue 12) as MikroORM find options. */
+function loadingOptions(spec: LoadSpec, lazy: boolean): Record<string, unknown> {
+  const r = spec.request;
+  const out: Record<string, unknown> = {};
+  if (r.filters) out.filters = r.filters;
+  if (lazy) {
+    // The lazy loop loads each relation itself: only the root-level fields apply to the roots query.
+    const rootOnly = (list?: string[]) => list?.filter((f) => !f.includes('.'));
+    if (r.fields?.length) out.fields = rootOnly(r.fields);
+    if (r.exclude?.length) out.exclude = rootOnly(r.exclude);
+    if (r.eager === 'override') out.populate = false;
+    return out;
+  }
+  if (r.populateWhere !== undefined) out.populateWhere = r.populateWhere;
+  if (r.populateOrderBy) out.populateOrderBy = r.populateOrderBy;
+  if (r.fields?.length) out.fields = r.fields;
+  if (r.exclude?.length) out.exclude = r.exclude;
+  return out;
+}
+
+function findOptions(spec: LoadSpec, extra: Record<string, unknown>, lazy = false): Record<string, unknown> {
   const { orderBy, limit, offset } = spec.request;
-  return { orderBy, limit, offset, ...extra };
+  return { orderBy, limit, offset, ...loadingOptions(spec, lazy), ...extra };
+}
+
+/**
+ * populate entries that keep eager relations (`eager: true`) from being loaded when the
+ * request overrides them: MikroORM skips an eager relation populated as `name:ref` (only its
+ * reference, which a to-one has from its FK anyway).
+ */
+export function eagerOverrides(meta: EntityMetadata, tree: PathNode[]): string[] {
+  const out: string[] = [];
+  const visit = (m: EntityMetadata, prefix: string, nodes: PathNode[], depth: number) => {
+    if (depth > 5) return;
+    for (const prop of m.relations) {
+      const node = nodes.find((n) => n.prop === prop.name);
+      if (node) visit(prop.targetMeta!, `${prefix}${prop.name}.`, node.children, depth + 1);
+      else if (prop.eager) out.push(`${prefix}${prop.name}:ref`);
+    }
+  };
+  visit(meta, '', tree, 0);
+  return out;
 }
 
 /**
@@ -80,13 +127,13 @@ function allPaths(tree: PathNode[]): string[] {
 }
 
 /** The related entities of `parent` through `prop`, loaded if needed (one query, or one dataloader call). */
-async function loadRelation(parent: AnyEntity, node: PathNode, dataloader: boolean): Promise<AnyEntity[]> {
+async function loadRelation(parent: AnyEntity, node: PathNode, dataloader: boolean, init: Record<string, unknown> = {}): Promise<AnyEntity[]> {
   const value = parent[node.prop];
   if (value === null || value === undefined) return [];
   if (node.toMany) {
     const collection = value as Collection<object>;
     // Explicit both ways: a project may enable the dataloader globally (`dataloader: true` in its config).
-    if (!collection.isInitialized()) await collection.init({ dataloader });
+    if (!collection.isInitialized()) await collection.init({ ...init, dataloader });
     return collection.getItems() as AnyEntity[];
   }
   const target = Reference.unwrapReference(value as object) as AnyEntity;
@@ -98,7 +145,19 @@ async function loadRelation(parent: AnyEntity, node: PathNode, dataloader: boole
 }
 
 /** The lazy loop, level by level; `dataloader` starts each level's loads together. */
-async function lazyLoad(roots: AnyEntity[], tree: PathNode[], dataloader: boolean, session: CaptureSession, budget: number): Promise<void> {
+/** A relation's own condition and order in the lazy loop, from populateWhere / populateOrderBy keyed by path. */
+function initOptions(spec: LoadSpec, node: PathNode): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const pick = (obj: unknown): unknown => node.path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+  const where = typeof spec.request.populateWhere === 'object' ? pick(spec.request.populateWhere) : undefined;
+  if (where && typeof where === 'object' && !Array.isArray(where)) out.where = where;
+  const orderBy = pick(spec.request.populateOrderBy);
+  if (orderBy && typeof orderBy === 'object') out.orderBy = orderBy;
+  if (spec.request.filters) out.filters = spec.request.filters;
+  return out;
+}
+
+async function lazyLoad(spec: LoadSpec, roots: AnyEntity[], tree: PathNode[], dataloader: boolean, session: CaptureSession, budget: number): Promise<void> {
   const reached = new Map<PathNode | null, AnyEntity[]>([[null, roots]]);
   const parentOf = new Map<PathNode, PathNode | null>();
   const mark = (nodes: PathNode[], parent: PathNode | null) => nodes.forEach((n) => { parentOf.set(n, parent); mark(n.children, n); });
@@ -109,16 +168,16 @@ async function lazyLoad(roots: AnyEntity[], tree: PathNode[], dataloader: boolea
       session.path = node.path;
       const children = new Set<AnyEntity>();
       if (dataloader) {
-        if (session.statements.length >= budget) throw new RunCapped(`stopped after ${budget.toLocaleString('en-US')} statements (maxStatementsPerRun)`);
+        if (session.statements.length >= budget) throw new RunCapped(`stopped after ${budget.toLocaleString('en-US')} statements (maxStatementsPerRun)`, 'statements');
         if (node.toMany && parents.length > compareLimits.dataloaderMaxParents) {
-          throw new RunCapped(`stopped before loading ${node.path} for ${parents.length.toLocaleString('en-US')} parents: MikroORM's collection dataloader maps each collection by filtering the whole batch result, O(parents × children), so beyond ${compareLimits.dataloaderMaxParents.toLocaleString('en-US')} parents per level it can take minutes`);
+          throw new RunCapped(`stopped before loading ${node.path} for ${parents.length.toLocaleString('en-US')} parents: MikroORM's collection dataloader maps each collection by filtering the whole batch result, O(parents × children), so beyond ${compareLimits.dataloaderMaxParents.toLocaleString('en-US')} parents per level it can take minutes`, 'dataloader');
         }
-        const results = await Promise.all(parents.map((p) => loadRelation(p, node, true)));
+        const results = await Promise.all(parents.map((p) => loadRelation(p, node, true, initOptions(spec, node))));
         results.flat().forEach((c) => children.add(c));
       } else {
         for (const parent of parents) {
-          if (session.statements.length >= budget) throw new RunCapped(`stopped after ${budget.toLocaleString('en-US')} statements (maxStatementsPerRun)`);
-          for (const child of await loadRelation(parent, node, false)) children.add(child);
+          if (session.statements.length >= budget) throw new RunCapped(`stopped after ${budget.toLocaleString('en-US')} statements (maxStatementsPerRun)`, 'statements');
+          for (const child of await loadRelation(parent, node, false, initOptions(spec, node))) children.add(child);
         }
       }
       reached.set(node, [...children]);
@@ -161,7 +220,16 @@ export function snapshotGraph(roots: AnyEntity[], tree: PathNode[]): GraphSnapsh
 }
 
 /** Runs the load once under `strategy` on a fresh fork and captures what it sent. */
-export async function runStrategy(orm: MikroORM, spec: LoadSpec, strategy: StrategyName, options: { limit?: number; snapshot?: boolean } = {}): Promise<RunOutcome> {
+export interface RunOptions {
+  /** Page size instead of the request's limit (the sweep). */
+  limit?: number;
+  /** False: no graph snapshot (warm-up and sweep runs). */
+  snapshot?: boolean;
+  /** Cancel and the time budget; statement and row budgets come from the request. */
+  limits?: Pick<RunLimits, 'signal' | 'deadline'>;
+}
+
+export async function runStrategy(orm: MikroORM, spec: LoadSpec, strategy: StrategyName, options: RunOptions = {}): Promise<RunOutcome> {
   // flushMode 'commit': with MikroORM's default 'auto', every query first computes change sets over the
   // whole identity map, which makes a lazy loop quadratic (743 lazy loads: 10 s instead of 1.2 s).
   // Nothing is ever flushed here, so that work would only measure the unit of work, not the strategy.
@@ -169,35 +237,56 @@ export async function runStrategy(orm: MikroORM, spec: LoadSpec, strategy: Strat
   const request = options.limit === undefined ? spec : { ...spec, request: { ...spec.request, limit: options.limit } };
   const lazy = strategy === 'select' || strategy === 'dataloader';
   // Only the lazy loop knows which relation a statement loads ('' = the roots query).
-  const session: CaptureSession = lazy ? { statements: [], path: '' } : { statements: [] };
   const budget = spec.request.maxStatementsPerRun;
+  const limits: RunLimits = { ...options.limits, maxStatements: budget };
+  if (spec.request.maxRowsPerRun) limits.maxRows = spec.request.maxRowsPerRun;
+  const session: CaptureSession = lazy ? { statements: [], path: '', limits } : { statements: [], limits };
   let roots: AnyEntity[] = [];
   let capped = false;
   let cappedReason: string | undefined;
+  let stoppedBy: StopReason | undefined;
   let error: string | undefined;
+  let cause: unknown;
+  const populate = [...spec.request.populate, ...(spec.request.eager === 'override' ? eagerOverrides(spec.meta, spec.tree) : [])];
   const started = performance.now();
   await capture(async () => {
     try {
       if (lazy) {
-        roots = await find(em, request, findOptions(request, {}));
-        await lazyLoad(roots, spec.tree, strategy === 'dataloader', session, budget);
+        roots = await find(em, request, findOptions(request, {}, true));
+        await lazyLoad(request, roots, spec.tree, strategy === 'dataloader', session, budget);
+      } else if (strategy === 'as-configured') {
+        // Exactly what the user's code would run: populate only; each relation's own strategy,
+        // eager relations and the config's default loadStrategy decide.
+        roots = await find(em, request, findOptions(request, { populate }));
       } else {
         // A relation's own `strategy` option outranks the query's; a populate hint outranks both.
         const populateHints = Object.fromEntries(allPaths(spec.tree).map((path) => [path, { strategy }]));
-        roots = await find(em, request, findOptions(request, { populate: spec.request.populate, strategy, populateHints }));
+        roots = await find(em, request, findOptions(request, { populate, strategy, populateHints }));
       }
     } catch (e) {
+      const stopped = budgetError(e) ?? session.stopped;
       if (e instanceof RunCapped) {
         capped = true;
         cappedReason = e.message;
+        stoppedBy = e.reason;
+      } else if (stopped) {
+        capped = true;
+        cappedReason = stopped.message;
+        stoppedBy = stopped.reason;
+      } else {
+        error = e instanceof Error ? e.message : String(e);
+        cause = e;
       }
-      else error = e instanceof Error ? e.message : String(e);
     }
   }, session);
   const wallMs = performance.now() - started;
   const outcome: RunOutcome = { strategy, statements: session.statements, wallMs, captureMs: session.overheadMs ?? 0, roots: roots.length, capped };
-  if (error) outcome.error = error;
+  if (error) {
+    outcome.error = error;
+    outcome.cause = cause;
+  }
   if (cappedReason) outcome.cappedReason = cappedReason;
+  if (stoppedBy) outcome.stoppedBy = stoppedBy;
   if (!error && !capped && options.snapshot !== false) outcome.graph = snapshotGraph(roots, spec.tree);
   em.clear();
   return outcome;
@@ -236,4 +325,55 @@ export function diffGraphs(actual: GraphSnapshot, expected: GraphSnapshot, max =
     }
   }
   return diffs;
+}
+
+/**
+ * The round trips the lazy `select` loop will send, known from another strategy's graph
+ * before the loop runs: the roots query, then per relation and level one query per parent
+ * for a collection, and one per distinct not-yet-loaded target for a to-one (loaded entities
+ * are in the identity map; a null reference needs none). Exact for the same graph and
+ * identity-map rules lazyLoad follows.
+ */
+export function expectedLazyRoundTrips(graph: GraphSnapshot, tree: PathNode[]): number {
+  let trips = 1;
+  const loaded = new Set(graph.roots);
+  const reached = new Map<PathNode | null, string[]>([[null, [...new Set(graph.roots)]]]);
+  const parentOf = new Map<PathNode, PathNode | null>();
+  const mark = (nodes: PathNode[], parent: PathNode | null) => nodes.forEach((n) => { parentOf.set(n, parent); mark(n.children, n); });
+  mark(tree, null);
+  for (const level of levels(tree)) {
+    for (const node of level) {
+      const parents = reached.get(parentOf.get(node) ?? null) ?? [];
+      const edges = graph.edges.get(node.path) ?? new Map<string, string[]>();
+      const children = new Set<string>();
+      for (const parent of parents) {
+        const keys = edges.get(parent) ?? [];
+        if (node.toMany) trips++;
+        else for (const key of keys) if (!loaded.has(key)) trips++;
+        for (const key of keys) { children.add(key); loaded.add(key); }
+      }
+      reached.set(node, [...children]);
+    }
+  }
+  return trips;
+}
+
+/** How the user's configuration loads the tree: config default, each relation's own strategy, eager relations. */
+export function configuredLoad(orm: MikroORM, spec: LoadSpec): { defaultStrategy: string; relations: { path: string; configured: string | null; effective: string }[]; eager: string[] } {
+  const defaultStrategy = String(orm.config.get('loadStrategy') ?? 'balanced');
+  const relations: { path: string; configured: string | null; effective: string }[] = [];
+  const walk = (meta: EntityMetadata, nodes: PathNode[]) => {
+    for (const node of nodes) {
+      const prop = meta.properties[node.prop];
+      const configured = prop?.strategy ? String(prop.strategy) : null;
+      const base = configured ?? defaultStrategy;
+      // 'balanced': joined for to-one, select-in for to-many.
+      const effective = base === 'balanced' ? (node.toMany ? 'select-in' : 'joined') : base;
+      relations.push({ path: node.path, configured, effective });
+      if (prop?.targetMeta) walk(prop.targetMeta, node.children);
+    }
+  };
+  walk(spec.meta, spec.tree);
+  const eager = eagerOverrides(spec.meta, spec.tree).map((p) => p.replace(/:ref$/, ''));
+  return { defaultStrategy, relations, eager };
 }

@@ -4,7 +4,7 @@
  * statement's SQL with its plan.
  */
 import { h, icon, mount, fmtMs, fmtInt, fmtFactor, type Child } from '../dom.ts';
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, compareStream } from '../api.ts';
 import { setParams, type Route } from '../route.ts';
 import { errorBox, spinner, toast, download, copyText, menuButton } from '../ui.ts';
 import { sqlBlock, formatSql } from '../sql.ts';
@@ -13,10 +13,13 @@ import { planPanel } from './plan.ts';
 import { lineChart, legend } from '../chart.ts';
 import { correctnessLine, formatMarkdown as compareMarkdown, runsLine } from '../../common/lab-format.ts';
 import { strategyNames, strategyDescriptions, compareLimits } from '../../common/lab-types.ts';
+import { measureOrder } from '../../common/lab-types.ts';
+import type { CompareEvent, CompareRequestInput } from '../../common/lab-types.ts';
 import type { CompareReport, EntitiesResponse, EntityInfo, EntityRelationInfo, StrategyName, StrategyResult, StatementGroup, AdviceItem, SweepPoint } from '../../common/lab-types.ts';
 import type { ViewInstance } from '../main.ts';
 
 export const strategyColors: Record<StrategyName, string> = {
+  'as-configured': 'var(--s-as-configured, #0f766e)',
   select: 'var(--s-select)',
   'select-in': 'var(--s-select-in)',
   joined: 'var(--s-joined)',
@@ -39,7 +42,16 @@ interface FormState {
   strategies: StrategyName[];
   repeat: number;
   sweep: string;
+  /** More loading options (issue 12 item 7), as typed; the server validates them. */
+  populateWhere: string;
+  populateOrderBy: string;
+  fields: string;
+  exclude: string;
+  filters: string;
+  eager: string;
 }
+
+const optionKeys = ['populateWhere', 'populateOrderBy', 'fields', 'exclude', 'filters', 'eager'] as const;
 
 function formFromParams(params: URLSearchParams, entities: EntitiesResponse): FormState {
   const names = entities.entities.map((e) => e.name);
@@ -57,7 +69,9 @@ function formFromParams(params: URLSearchParams, entities: EntitiesResponse): Fo
     where: params.get('where') ?? '',
     strategies: strategies.length ? strategies : [...strategyNames],
     repeat: intParam('repeat', compareLimits.repeat),
-    sweep: params.has('sweep') ? (params.get('sweep') ?? '') : '1,10,100',
+    // The sweep is opt-in: it multiplies the work.
+    sweep: params.get('sweep') ?? '',
+    ...Object.fromEntries(optionKeys.map((k) => [k, params.get(k) ?? ''])) as Pick<FormState, typeof optionKeys[number]>,
   };
 }
 
@@ -69,7 +83,8 @@ function paramsFromForm(f: FormState): Record<string, string | null> {
     where: f.where.trim() || null,
     strategies: f.strategies.length === strategyNames.length ? null : f.strategies.join(','),
     repeat: f.repeat === compareLimits.repeat.default ? null : String(f.repeat),
-    sweep: f.sweep === '1,10,100' ? null : f.sweep,
+    sweep: f.sweep || null,
+    ...Object.fromEntries(optionKeys.map((k) => [k, f[k].trim() || null])),
   };
 }
 
@@ -140,6 +155,7 @@ export function compareView(container: HTMLElement): ViewInstance {
       h('div', { class: 'empty-icon' }, icon('play', 28)),
       h('h2', null, 'Compare loading strategies'),
       h('p', null, 'Pick a root entity, tick the relations to populate, and run. relscope loads the same page of entities with every strategy, counts round trips, times them, and explains each statement.'),
+      h('p', { class: 'muted' }, 'Each strategy appears as soon as it is measured: "as configured" (your entities and config, unchanged) and the cheap strategies first, the lazy select loop last, its round trips predicted before it runs. Fast strategies are repeated until their runs agree; each row says how many runs were made. Every comparison has a time and row budget; Cancel (or leaving this view) stops the server\'s work at once.'),
     ));
   };
 
@@ -276,8 +292,21 @@ export function compareView(container: HTMLElement): ViewInstance {
             .map((c) => h('option', { value: c.value, selected: c.value === f.sweep }, c.label)),
         ),
       ),
+      h('details', { class: 'field more-options', open: optionKeys.some((k) => f[k]) },
+        h('summary', null, 'More loading options'),
+        optionField('populateWhere', 'populateWhere', 'all, infer, or {"posts": {"id": {"$gt": 10}}}', f.populateWhere, (v) => changeForm({ populateWhere: v })),
+        optionField('populateOrderBy', 'populateOrderBy (collections)', '{"posts": {"id": "desc"}}', f.populateOrderBy, (v) => changeForm({ populateOrderBy: v })),
+        optionField('fields', 'fields (partial loading)', 'name,posts.title', f.fields, (v) => changeForm({ fields: v })),
+        optionField('exclude', 'exclude', 'bio', f.exclude, (v) => changeForm({ exclude: v })),
+        optionField('filters', 'filters (by name)', 'active, or {"active": false}', f.filters, (v) => changeForm({ filters: v })),
+        h('div', { class: 'field' },
+          h('label', { for: 'opt-eager' }, 'eager relations'),
+          h('select', { id: 'opt-eager', onChange: (e: Event) => changeForm({ eager: (e.target as HTMLSelectElement).value }) },
+            [['', 'honour (as configured)'], ['override', 'override (only when populated)']].map(([value, label]) => h('option', { value, selected: f.eager === value }, label))),
+        ),
+      ),
       runButton,
-      running ? h('button', { class: 'btn btn-ghost btn-block', type: 'button', onClick: () => running?.abort() }, 'Cancel') : null,
+      running ? h('button', { class: 'btn btn-ghost btn-block', type: 'button', 'data-testid': 'cancel-compare', onClick: () => running?.abort() }, 'Cancel') : null,
     );
     mount(formHost, formEl);
   };
@@ -298,14 +327,12 @@ export function compareView(container: HTMLElement): ViewInstance {
     running = controller;
     renderForm();
     const started = performance.now();
-    const status = h('span', null, 'Running the comparison…');
-    const progress = h('div', { class: 'running' }, spinner(''), status,
-      h('div', { class: 'muted small' }, `${f.strategies.length} strategies × ${f.repeat + 1} runs${f.sweep ? `, sweep over ${f.sweep.replace(/,/g, ', ')}` : ''}, each statement explained.`));
-    mount(resultsHost, progress);
-    const tick = setInterval(() => { status.textContent = `Running the comparison… ${((performance.now() - started) / 1000).toFixed(1)} s`; }, 250);
+    const live = liveProgress(f.strategies, f.sweep);
+    mount(resultsHost, live.element);
+    const tick = setInterval(() => live.tick((performance.now() - started) / 1000), 250);
     if (!fromUrl) setParams({ ...paramsFromForm(f), run: null }, { replace: true, silent: true });
     try {
-      const body = {
+      const body: CompareRequestInput = {
         entity: f.root,
         populate: f.populate,
         ...(where ? { where } : {}),
@@ -314,7 +341,8 @@ export function compareView(container: HTMLElement): ViewInstance {
         strategies: f.strategies,
         ...(f.sweep ? { sweep: f.sweep.split(',').map(Number) } : {}),
       };
-      const result = await api.compare(body, controller.signal);
+      for (const k of optionKeys) if (f[k].trim()) (body as unknown as Record<string, unknown>)[k] = f[k].trim();
+      const result = await compareStream(body, (event) => { if (!destroyed) live.event(event); }, controller.signal);
       performance.mark('relscope:compare-data');
       if (destroyed) return;
       running = null;
@@ -332,7 +360,7 @@ export function compareView(container: HTMLElement): ViewInstance {
       setParams({ ...paramsFromForm(f), run: '1' }, { replace: !fromUrl ? false : true, silent: true });
     } catch (error) {
       if ((error as Error).name === 'AbortError') {
-        mount(resultsHost, h('div', { class: 'notice' }, 'Comparison cancelled. (The server finishes the run it started.)'));
+        if (!destroyed) mount(resultsHost, h('div', { class: 'notice', 'data-testid': 'compare-cancelled' }, 'Comparison cancelled: the server stopped its work (or dropped it from the queue).'));
       } else {
         const message = error instanceof ApiError ? error.message : String(error);
         mount(resultsHost, errorBox('The comparison failed', message, () => void run({ fromUrl: false })));
@@ -381,6 +409,87 @@ function clampInt(raw: string, lim: { min: number; max: number; default: number 
 
 function kindTitle(kind: string): string {
   return ({ '1:1': 'one-to-one', 'm:1': 'many-to-one', '1:m': 'one-to-many', 'm:n': 'many-to-many' } as Record<string, string>)[kind] ?? kind;
+}
+
+function optionField(id: string, label: string, placeholder: string, value: string, onChange: (v: string) => void): HTMLElement {
+  return h('div', { class: 'field' },
+    h('label', { for: `opt-${id}` }, label),
+    h('input', { id: `opt-${id}`, type: 'text', class: 'mono', spellcheck: 'false', placeholder, value, onChange: (e: Event) => onChange((e.target as HTMLInputElement).value) }));
+}
+
+// ---- Live progress (the NDJSON stream) -----------------------------------------------------
+
+/**
+ * What the page shows while a comparison streams: its place in the queue, which strategy runs
+ * now, each strategy's row the moment it is measured (round trips, median time, runs made),
+ * the select loop's predicted round trips before it runs, and the EXPLAIN and sweep progress.
+ */
+function liveProgress(selected: StrategyName[], sweep: string): { element: HTMLElement; event: (e: CompareEvent) => void; tick: (seconds: number) => void } {
+  const order = measureOrder.filter((s) => selected.includes(s));
+  const status = h('span', { 'data-testid': 'live-status' }, 'Starting…');
+  const elapsed = h('span', { class: 'muted small' }, '');
+  const cells = new Map<StrategyName, { row: HTMLElement; state: HTMLElement; trips: HTMLElement; time: HTMLElement; runs: HTMLElement }>();
+  const rows = order.map((strategy) => {
+    const state = h('td', { class: 'live-state muted' }, 'queued');
+    const trips = h('td', { class: 'num' }, '–');
+    const time = h('td', { class: 'num' }, '–');
+    const runs = h('td', { class: 'muted small' }, '');
+    const row = h('tr', { 'data-testid': `live-row-${strategy}`, 'data-state': 'queued' },
+      h('th', { scope: 'row' }, h('span', { class: 'swatch', style: `background:${strategyColors[strategy]}` }), ' ', strategy), state, trips, time, runs);
+    cells.set(strategy, { row, state, trips, time, runs });
+    return row;
+  });
+  const extra = h('div', { class: 'muted small' }, `Cheap strategies first, the lazy select loop last${sweep ? `; then the sweep over ${sweep.replace(/,/g, ', ')}` : ''}. Cancel stops the server's work.`);
+  const element = h('div', { class: 'running live', 'data-testid': 'compare-live' },
+    h('div', { class: 'live-head' }, spinner(''), status, elapsed),
+    h('table', { class: 'live-table' },
+      h('thead', null, h('tr', null, h('th', null, 'Strategy'), h('th', null, 'Now'), h('th', null, 'Round trips'), h('th', null, 'Time (median)'), h('th', null, 'Runs'))),
+      h('tbody', null, rows)),
+    extra,
+  );
+  let sweepPoints = 0;
+  return {
+    element,
+    tick(seconds) {
+      elapsed.textContent = ` · ${seconds.toFixed(1)} s`;
+    },
+    event(e) {
+      if (e.type === 'queued') {
+        status.textContent = e.position > 0 ? `Waiting behind ${e.position} comparison${e.position === 1 ? '' : 's'} (the embedded database runs one at a time)` : 'Starting…';
+      } else if (e.type === 'running') {
+        status.textContent = `Measuring ${e.strategy}…`;
+        const c = cells.get(e.strategy);
+        if (c) {
+          c.row.dataset.state = 'running';
+          c.state.textContent = 'running';
+          c.state.className = 'live-state';
+          if (e.expectedRoundTrips !== undefined) {
+            c.trips.textContent = `${fmtInt(e.expectedRoundTrips)} expected`;
+            c.trips.title = e.basis ?? '';
+          }
+        }
+      } else if (e.type === 'strategy') {
+        const c = cells.get(e.strategy);
+        const r = e.result;
+        if (c) {
+          c.row.dataset.state = 'done';
+          c.state.textContent = r.status === 'ok' ? 'done' : r.status === 'capped' ? 'stopped' : 'error';
+          c.state.className = `live-state ${r.status === 'ok' ? 'text-ok' : r.status === 'capped' ? 'text-warn' : 'text-bad'}`;
+          c.state.title = r.error ?? r.notes.join(' ');
+          const lower = r.status === 'capped' ? '≥ ' : '';
+          c.trips.textContent = `${lower}${fmtInt(r.roundTrips)}${r.expectedRoundTrips !== undefined && r.expectedRoundTrips !== r.roundTrips ? ` (${fmtInt(r.expectedRoundTrips)} expected)` : ''}`;
+          c.trips.dataset.value = String(r.roundTrips);
+          c.time.textContent = r.wallMs.runs.length ? `${lower}${fmtMs(r.wallMs.median)}` : '–';
+          c.runs.textContent = r.runs ? `${r.runs.measured} run${r.runs.measured === 1 ? '' : 's'}${r.runs.warmUp ? ' + warm-up' : ''}` : '';
+        }
+      } else if (e.type === 'explain') {
+        status.textContent = `Explaining statements ${e.done}/${e.total}…`;
+      } else if (e.type === 'sweep') {
+        sweepPoints++;
+        status.textContent = `Sweep: ${e.strategy} at page size ${e.point.pageSize} (${sweepPoints} point${sweepPoints === 1 ? '' : 's'})…`;
+      }
+    },
+  };
 }
 
 // ---- The report --------------------------------------------------------------------------
