@@ -139,20 +139,23 @@ function explainHeadline(e: ExplainResult): string {
   }
 }
 
+/** Wide enough for the longest strategy id, as-configured; the row stays within 80 columns. */
+const strategyColumn = 13;
+
 function strategyRow(s: StrategyResult): string {
   const server = s.serverMs === null ? '-' : `${ms(s.serverMs)}${s.serverMsEstimated ? '*' : ''}`;
-  if (s.status === 'error') return `${s.strategy.padEnd(10)} ${clip(`error: ${(s.error ?? '').split('\n')[0]}`, width - 11)}`;
+  if (s.status === 'error') return `${s.strategy.padEnd(strategyColumn)} ${clip(`error: ${(s.error ?? '').split('\n')[0]}`, width - strategyColumn - 1)}`;
   const capped = s.status === 'capped';
   const ge = capped ? '≥' : '';
   return [
-    s.strategy.padEnd(10),
-    String(s.runs ?? s.wallMs.runs.length).padStart(4),
+    s.strategy.padEnd(strategyColumn),
+    String(s.runs?.measured ?? s.wallMs.runs.length).padStart(4),
     `${ge}${num(s.roundTrips)}`.padStart(6),
-    `${ge}${ms(s.wallMs.median)}`.padStart(8),
+    `${ge}${ms(s.wallMs.median)}`.padStart(7),
     `${ms(s.wallMs.min)}-${ms(s.wallMs.max)}`.padStart(11),
-    server.padStart(7),
+    server.padStart(6),
     `${ge}${num(s.rows)}`.padStart(7),
-    (capped ? '-' : num(s.entities)).padStart(7),
+    (capped ? '-' : num(s.entities)).padStart(6),
     (capped ? '-' : s.duplicationFactor.toFixed(1)).padStart(5),
     kib(s.bytesReceived).padStart(6),
   ].join(' ');
@@ -171,8 +174,8 @@ export function formatTable(report: CompareReport, options: { sqlLines?: number 
   const db = report.database.display.includes(report.database.serverVersion) ? report.database.display : `${report.database.display} (PostgreSQL ${report.database.serverVersion})`;
   out.push(...wrap(`${db}; ${runsLine(report)} after a warm-up; took ${(report.timing.totalMs / 1000).toFixed(1)} s`, width));
   out.push('');
-  out.push(`${'strategy'.padEnd(10)} ${'runs'.padStart(4)} ${'trips'.padStart(6)} ${'median'.padStart(8)} ${'min-max'.padStart(11)} ${'server'.padStart(7)} ${'rows'.padStart(7)} ${'entity'.padStart(7)} ${'dup'.padStart(5)} ${'KiB'.padStart(6)}`);
-  out.push(`${''.padEnd(10)} ${''.padStart(4)} ${''.padStart(6)} ${'ms'.padStart(8)} ${'ms'.padStart(11)} ${'ms'.padStart(7)}`);
+  out.push(`${'strategy'.padEnd(strategyColumn)} ${'runs'.padStart(4)} ${'trips'.padStart(6)} ${'median'.padStart(7)} ${'min-max'.padStart(11)} ${'server'.padStart(6)} ${'rows'.padStart(7)} ${'entity'.padStart(6)} ${'dup'.padStart(5)} ${'KiB'.padStart(6)}`);
+  out.push(`${''.padEnd(strategyColumn)} ${''.padStart(4)} ${''.padStart(6)} ${'ms'.padStart(7)} ${'ms'.padStart(11)} ${'ms'.padStart(6)}`);
   for (const s of report.strategies) out.push(strategyRow(s));
   const cappedNote = report.strategies.some((s) => s.status === 'capped') ? ' ≥: capped, stopped early (see its notes): counts and times are lower bounds, never ranked.' : '';
   out.push(...wrap(`runs: measured runs; trips: statements (round trips); median/min-max: end-to-end load time; server: execution time from EXPLAIN ANALYZE (* estimated from one plan per statement group); dup: the most repeated entity type's rows per reference (1.0 = none repeated); KiB: received on the wire.${cappedNote}`, width, '  ', '  '));
@@ -207,10 +210,10 @@ export function formatTable(report: CompareReport, options: { sqlLines?: number 
     const sw = report.sweep;
     out.push('');
     out.push(`── scaling sweep: round trips / median ms per page size (${sw.repeat} run${sw.repeat === 1 ? '' : 's'} each) `.padEnd(width, '─'));
-    const cell = Math.min(17, Math.floor((width - 11) / Math.max(sw.pageSizes.length, 1)));
-    out.push(`${'strategy'.padEnd(11)}${sw.pageSizes.map((p) => `limit ${p}`.padStart(cell)).join('')}`);
+    const cell = Math.min(17, Math.floor((width - strategyColumn - 1) / Math.max(sw.pageSizes.length, 1)));
+    out.push(`${'strategy'.padEnd(strategyColumn + 1)}${sw.pageSizes.map((p) => `limit ${p}`.padStart(cell)).join('')}`);
     for (const line of sw.series) {
-      out.push(`${line.strategy.padEnd(11)}${line.points.map((p) => clip(p.status === 'error' ? 'error' : `${num(p.roundTrips)}${p.status === 'capped' ? '+' : ''}/${ms(p.wallMs)}`, cell - 1).padStart(cell)).join('')}`);
+      out.push(`${line.strategy.padEnd(strategyColumn + 1)}${line.points.map((p) => clip(p.status === 'error' ? 'error' : `${num(p.roundTrips)}${p.status === 'capped' ? '+' : ''}/${ms(p.wallMs)}`, cell - 1).padStart(cell)).join('')}`);
     }
     const roots = sw.series[0]?.points.map((p) => p.roots) ?? [];
     if (roots.some((n, i) => n < sw.pageSizes[i]!)) out.push(...wrap(`roots actually loaded: ${roots.map(num).join(', ')} (the table has fewer rows than the page size)`, width, '  ', '  '));
@@ -255,7 +258,7 @@ export function formatMarkdown(report: CompareReport): string {
       continue;
     }
     const ge = s.status === 'capped' ? '≥ ' : '';
-    out.push(`| ${s.strategy}${s.status === 'capped' ? ' (capped, not ranked)' : ''} | ${s.runs ?? s.wallMs.runs.length} | ${ge}${num(s.roundTrips)} | ${ge}${ms(s.wallMs.median)} | ${ms(s.wallMs.min)}–${ms(s.wallMs.max)} | ${s.serverMs === null ? '–' : ms(s.serverMs)}${s.serverMsEstimated ? '*' : ''} | ${s.planningMs === null ? '–' : ms(s.planningMs)} | ${ge}${num(s.rows)} | ${num(s.entities)} | ${s.duplicationFactor.toFixed(2)} | ${kib(s.bytesReceived)} | ${s.buffers ? `${num(s.buffers.sharedHit)}/${num(s.buffers.sharedRead)}` : '–'} |`);
+    out.push(`| ${s.strategy}${s.status === 'capped' ? ' (capped, not ranked)' : ''} | ${s.runs?.measured ?? s.wallMs.runs.length} | ${ge}${num(s.roundTrips)} | ${ge}${ms(s.wallMs.median)} | ${ms(s.wallMs.min)}–${ms(s.wallMs.max)} | ${s.serverMs === null ? '–' : ms(s.serverMs)}${s.serverMsEstimated ? '*' : ''} | ${s.planningMs === null ? '–' : ms(s.planningMs)} | ${ge}${num(s.rows)} | ${num(s.entities)} | ${s.duplicationFactor.toFixed(2)} | ${kib(s.bytesReceived)} | ${s.buffers ? `${num(s.buffers.sharedHit)}/${num(s.buffers.sharedRead)}` : '–'} |`);
   }
   out.push('');
   out.push('\\* estimated: one plan per group of statements that differ only in values, times its count. dup: the most repeated entity type\'s rows per reference (1 = none repeated). ≥: capped, a lower bound.');

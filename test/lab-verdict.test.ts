@@ -134,18 +134,19 @@ describe.each(targets)('lab failures and internal relations on $name', (target) 
     const errors = vi.spyOn(console, 'error');
     try {
       const report = await compare(ctx, { entity: 'Fragile', limit: 3, repeat: 1, explain: false });
-      expect(report.strategies.map((r) => r.status)).toEqual(['error', 'error', 'error', 'error', 'error']);
+      expect(report.strategies.length).toBeGreaterThanOrEqual(5);
+      expect(report.strategies.map((r) => r.status)).toEqual(report.strategies.map(() => 'error'));
       expect(report.strategies[0]!.error).toMatch(/only a getter/);
       expect(report.correctness.consistent).toBe(false);
-      expect(report.correctness.unchecked).toHaveLength(5);
+      expect(report.correctness.unchecked).toHaveLength(report.strategies.length);
       expect(report.verdict.winner).toBeNull();
       expect(compareExitCode(report)).toBe(1);
       const table = formatTable(report);
       expect(table).not.toMatch(/hydrated the same graph/);
       expect(flat(table)).toMatch(/Verdict: No verdict: every strategy failed/);
-      expect(table.split('\n').filter((l) => /^\w[\w-]* +error: /.test(l))).toHaveLength(5);
+      expect(table.split('\n').filter((l) => /^\w[\w-]* +error: /.test(l))).toHaveLength(report.strategies.length);
       expect(formatMarkdown(report)).not.toMatch(/hydrated the same graph/);
-      expect(report.advice.filter((a) => a.kind === 'strategy-error')).toHaveLength(5);
+      expect(report.advice.filter((a) => a.kind === 'strategy-error')).toHaveLength(report.strategies.length);
       expect(errors.mock.calls.flat().join('\n')).not.toMatch(/JIT runtime error|function\(entity, data/);
     } finally {
       errors.mockRestore();

@@ -392,7 +392,7 @@ function checkGraphs(strategies: StrategyName[], measured: Map<StrategyName, Mea
     }
     unchecked.push({
       strategy,
-      reason: !run || m?.notRun ? 'it was not run' : run.error ? `it failed: ${run.error.split('\n')[0]}` : run.capped ? `it was stopped early (${run.cappedReason ?? 'a budget'}) and hydrated part of the graph` : 'no graph was captured',
+      reason: !run || m?.notRun ? 'it was not run' : run.error ? `it failed: ${run.error.split('\n')[0]}` : run.capped ? `it was capped (${run.cappedReason ?? 'stopped early'}) and hydrated part of the graph` : 'no graph was captured',
     });
   }
   return { differences, reference, mismatched: new Set(differences.map((d) => d.strategy)), unchecked };
