@@ -4,7 +4,7 @@
  * and only when a diagram is drawn (dynamic import).
  */
 import { h, icon, mount } from './dom.ts';
-import { api, type Health } from './api.ts';
+import { sharedHealth, type Health } from './api.ts';
 import { currentRoute, navigate, onRouteChange, remember, type Route, type View } from './route.ts';
 import { currentTheme, onThemeChange, setThemeMode, themeMode, type ThemeMode } from './theme.ts';
 import { diagramView } from './views/diagram.ts';
@@ -76,7 +76,7 @@ mount(app, h('a', { href: '#view', class: 'skip-link' }, 'Skip to content'), hea
 
 async function loadHealth(): Promise<void> {
   try {
-    const health: Health = await api.health();
+    const health: Health = await sharedHealth();
     const tables = Object.keys(health.tables).length;
     dbPill.replaceChildren(
       h('span', { class: 'dot dot-ok' }),
