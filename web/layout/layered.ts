@@ -32,6 +32,8 @@ export interface LayoutOptions {
   sweeps?: number;
   /** Wrap layers wider than this many boxes into several rows (default from the graph's size). */
   maxPerRow?: number;
+  /** Width / height the picture aims at (default 1.6, a landscape screen). */
+  aspect?: number;
   onProgress?: (phase: string, done: number) => void;
 }
 
@@ -187,10 +189,10 @@ export function layeredLayout(nodes: LayoutNode[], edges: LayoutEdge[], options:
     rowWidths.push(left - nodeGap);
     top += height + rowGap;
   });
-  const width = Math.max(0, ...rowWidths);
+  const rowsWidth = Math.max(0, ...rowWidths);
   // Centre each row, then pull boxes towards their neighbours' centres without overlap.
   rows.forEach((row, r) => {
-    const shift = (width - rowWidths[r]!) / 2;
+    const shift = (rowsWidth - rowWidths[r]!) / 2;
     for (const v of row) x[v] = x[v]! + shift;
   });
   const centre = (v: number) => x[v]! + nodes[v]!.width / 2;
@@ -214,7 +216,7 @@ export function layeredLayout(nodes: LayoutNode[], edges: LayoutEdge[], options:
       let lo = -Infinity;
       let hi = Infinity;
       lo = Math.max(lo, -placed[0]!);
-      hi = Math.min(hi, width - (placed[row.length - 1]! + nodes[row[row.length - 1]!]!.width));
+      hi = Math.min(hi, rowsWidth - (placed[row.length - 1]! + nodes[row[row.length - 1]!]!.width));
       const s = Math.min(hi, Math.max(lo, meanShift));
       row.forEach((v, i) => { x[v] = placed[i]! + (Number.isFinite(s) ? s : 0); });
     }
@@ -225,6 +227,36 @@ export function layeredLayout(nodes: LayoutNode[], edges: LayoutEdge[], options:
   if (!Number.isFinite(minX)) minX = 0;
   let maxX = 0;
   for (let v = 0; v < n; v++) { x[v] = x[v]! - minX; maxX = Math.max(maxX, x[v]! + nodes[v]!.width); }
+
+  // ---- Bands: a picture much taller than wide (long chains of references) is folded into
+  // side-by-side bands of consecutive rows, so that it fits a screen at a readable zoom. ----
+  const aspect = options.aspect ?? 1.6;
+  const totalHeight = Math.max(0, top - rowGap);
+  const bands = maxX > 0 ? Math.max(1, Math.ceil(Math.sqrt((totalHeight * aspect) / maxX))) : 1;
+  let height = totalHeight;
+  let width = maxX;
+  // Only pictures too tall for a screen at a readable zoom (over ~3,000 px) are folded.
+  if (bands > 1 && rows.length > 1 && totalHeight > 3000) {
+    const bandGap = nodeGap * 3;
+    const perBand = totalHeight / bands;
+    let band = 0;
+    let bandTop = 0;
+    height = 0;
+    const rowTops = rows.map((row) => (row.length ? y[row[0]!]! : 0));
+    rows.forEach((row, r) => {
+      const rowHeight = Math.max(0, ...row.map((v) => nodes[v]!.height));
+      if (rowTops[r]! - bandTop + rowHeight / 2 > perBand && band < bands - 1 && rowTops[r]! > bandTop) {
+        band++;
+        bandTop = rowTops[r]!;
+      }
+      for (const v of row) {
+        x[v] = x[v]! + band * (maxX + bandGap);
+        y[v] = y[v]! - bandTop;
+        height = Math.max(height, y[v]! + nodes[v]!.height);
+      }
+    });
+    width = (band + 1) * maxX + band * bandGap;
+  }
 
   // ---- Edges: ports spread along each box's side, ordered by the other end's position. ----
   type Port = { edge: number; other: number; side: 'top' | 'bottom' | 'left' | 'right' };
@@ -238,14 +270,14 @@ export function layeredLayout(nodes: LayoutNode[], edges: LayoutEdge[], options:
       placed[k]!.shape = 'loop';
       return;
     }
-    if (rowOf[a] === rowOf[b]) {
+    if (rowOf[a] === rowOf[b] || Math.abs(y[a]! - y[b]!) < 1) {
       placed[k]!.shape = 'h';
       const aLeft = x[a]! < x[b]!;
       addPort(a, { edge: k, other: b, side: aLeft ? 'right' : 'left' });
       addPort(b, { edge: k, other: a, side: aLeft ? 'left' : 'right' });
       return;
     }
-    const aBelow = rowOf[a]! > rowOf[b]!;
+    const aBelow = y[a]! > y[b]!;
     addPort(a, { edge: k, other: b, side: aBelow ? 'top' : 'bottom' });
     addPort(b, { edge: k, other: a, side: aBelow ? 'bottom' : 'top' });
   });
@@ -280,5 +312,5 @@ export function layeredLayout(nodes: LayoutNode[], edges: LayoutEdge[], options:
     edge.x1 = Math.round(edge.x1); edge.y1 = Math.round(edge.y1); edge.x2 = Math.round(edge.x2); edge.y2 = Math.round(edge.y2);
   }
   progress('done', 1);
-  return { positions, edges: placed, width: Math.ceil(maxX), height: Math.max(0, Math.ceil(top - rowGap)), rows: rows.length };
+  return { positions, edges: placed, width: Math.ceil(width), height: Math.ceil(height), rows: rows.length };
 }

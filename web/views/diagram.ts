@@ -435,6 +435,9 @@ export function diagramView(container: HTMLElement): ViewInstance {
       badge.innerHTML = `<title>${n} drift finding${n > 1 ? 's' : ''}</title><circle r="10"></circle><text text-anchor="middle" dy="4">${n}</text>`;
       node.appendChild(badge);
     }
+    for (const old of svg.querySelectorAll('g.rs-table.is-focus')) old.classList.remove('is-focus');
+    const focus = params.focus && schema ? findTable(schema, params.focus) : null;
+    if (focus) nodeByTable.get(focus.id)?.classList.add('is-focus');
     const selected = params.table ? nodeByTable.get(params.table) : undefined;
     selected?.classList.add('is-selected');
     svg.classList.toggle('has-selection', !!selected);
