@@ -9,6 +9,7 @@ import { currentRoute, navigate, onRouteChange, remember, type Route, type View 
 import { currentTheme, onThemeChange, setThemeMode, themeMode, type ThemeMode } from './theme.ts';
 import { diagramView } from './views/diagram.ts';
 import { compareView } from './views/compare.ts';
+import { notFoundView } from './views/not-found.ts';
 import { errorBox } from './ui.ts';
 
 export interface ViewInstance {
@@ -101,7 +102,7 @@ function show(route: Route): void {
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  document.title = route.view === 'compare' ? 'Strategies · relscope' : 'Schema · relscope';
+  document.title = route.view === 'compare' ? 'Strategies · relscope' : route.view === 'notfound' ? 'Not found · relscope' : 'Schema · relscope';
   if (current && current.view === route.view) {
     current.instance.update(route);
     return;
@@ -110,7 +111,7 @@ function show(route: Route): void {
   const container = h('div', { class: 'view-inner' });
   mount(viewHost, container);
   try {
-    const instance = route.view === 'compare' ? compareView(container) : diagramView(container);
+    const instance = route.view === 'compare' ? compareView(container) : route.view === 'notfound' ? notFoundView(container) : diagramView(container);
     current = { view: route.view, instance };
     instance.update(route);
   } catch (error) {

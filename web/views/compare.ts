@@ -15,6 +15,8 @@ import { formatMarkdown as compareMarkdown } from '../../common/lab-format.ts';
 import { strategyNames, strategyDescriptions, compareLimits } from '../../common/lab-types.ts';
 import type { CompareReport, EntitiesResponse, EntityInfo, EntityRelationInfo, StrategyName, StrategyResult, StatementGroup, AdviceItem, SweepPoint } from '../../common/lab-types.ts';
 import type { ViewInstance } from '../main.ts';
+import { urlProblemsBanner } from './url-problems.ts';
+import { compareUrlProblems } from './compare-params.ts';
 
 export const strategyColors: Record<StrategyName, string> = {
   select: 'var(--s-select)',
@@ -133,7 +135,9 @@ export function compareView(container: HTMLElement): ViewInstance {
 
   const formHost = h('aside', { class: 'compare-form', 'aria-label': 'Comparison options' });
   const resultsHost = h('section', { class: 'compare-results', 'aria-label': 'Comparison results', 'aria-live': 'polite' });
-  mount(container, h('div', { class: 'compare-view' }, formHost, resultsHost));
+  // Parameters of the address the form cannot use are said above it (compare-params.ts).
+  const urlProblems = urlProblemsBanner();
+  mount(container, urlProblems.element, h('div', { class: 'compare-view' }, formHost, resultsHost));
 
   const showIntro = () => {
     mount(resultsHost, h('div', { class: 'empty-state' },
@@ -163,6 +167,7 @@ export function compareView(container: HTMLElement): ViewInstance {
     currentParams = params;
     if (!entities) return;
     form = formFromParams(params, entities);
+    urlProblems.show(compareUrlProblems(params, entities));
     renderForm();
     const wantRun = params.get('run') === '1';
     if (wantRun && form.root && requestKey(form) !== reportKey && !running) {

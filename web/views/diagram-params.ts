@@ -4,6 +4,9 @@
  * a silent fallback. Also the state the view's modules share (DiagramContext).
  */
 import type { Finding, SchemaModel, SchemaSource } from '../api.ts';
+import { nearest, type UrlProblem } from './url-problems.ts';
+
+export type { UrlProblem };
 
 export interface Params {
   source: SchemaSource;
@@ -15,14 +18,6 @@ export interface Params {
   full: boolean;
   /** Draw only this database schema (a large database's per-schema overview). */
   schema: string | null;
-}
-
-/** A problem with the address: what is wrong, what to do, and the parameters a fix removes. */
-export interface UrlProblem {
-  param: string;
-  message: string;
-  /** Parameters to set (null: remove) to follow the suggestion in one click. */
-  fix: Record<string, string | null>;
 }
 
 export const maxDepth = 4;
@@ -75,28 +70,6 @@ export function modelProblems(params: Params, model: SchemaModel): UrlProblem[] 
     problems.push({ param: 'table', message: `table=${params.table}: ${where} has no such table.${near.length ? ` Did you mean ${near.join(', ')}?` : ''}`, fix: { table: null } });
   }
   return problems;
-}
-
-/** Up to three names closest to `ref` (edit distance on the table name part). */
-export function nearest(ref: string, ids: string[]): string[] {
-  const q = ref.toLowerCase().replace(/^public\./, '');
-  const distance = (a: string, b: string) => {
-    if (b.includes(a) || a.includes(b)) return Math.abs(a.length - b.length) / 10;
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const tmp = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = tmp;
-      }
-    }
-    return row[b.length]!;
-  };
-  return ids.map((id) => ({ id, d: distance(q, id.toLowerCase().replace(/^public\./, '')) }))
-    .filter((x) => x.d <= Math.max(3, q.length / 2))
-    .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1)).slice(0, 3).map((x) => x.id);
 }
 
 export const diagramKey = (p: Params) => `${p.source}|${p.focus ?? ''}|${p.focus ? p.depth : ''}|${p.full}|${p.focus ? '' : (p.schema ?? '')}`;

@@ -14,6 +14,7 @@ import type { ViewInstance } from '../main.ts';
 import { LayoutCancelled } from '../layout/client.ts';
 import { bySeverity, diagramKey, maxDepth, modelProblems, readParams, severityOrder, shortName, type DiagramContext, type DriftBasis, type Params, type UrlProblem } from './diagram-params.ts';
 import { createPanel } from './diagram-panel.ts';
+import { urlProblemsBanner } from './url-problems.ts';
 import { mapThreshold, schemaMap } from './diagram-map.ts';
 import { tableSearch } from './diagram-search.ts';
 import { exportMenu } from './diagram-export.ts';
@@ -44,13 +45,13 @@ export function diagramView(container: HTMLElement): ViewInstance {
   let drawing: Drawing | null = null;
   let nodeByTable = new Map<string, SVGGElement>();
   let destroyed = false;
-  const dismissed = new Set<string>();
   let lateProblems: UrlProblem[] = [];
 
   const driftOff = () => driftChoice === 'off' || (driftChoice === null && !!driftBasis && driftBasis.model === 'demo' && !driftBasis.databaseHasModel);
 
   // ---- Layout ----
-  const notices = h('div', { class: 'url-problems', role: 'alert', 'data-testid': 'url-problems' });
+  const banner = urlProblemsBanner();
+  const notices = banner.element;
   const sourceSwitch = h('div', { class: 'toolbar-group' });
   const searchWrap = h('div', { class: 'search' });
   const focusChip = h('div', { class: 'focus-chip-host' });
@@ -223,14 +224,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
     ));
   };
 
-  const renderNotices = () => {
-    const shown = [...problems, ...lateProblems].filter((p) => !dismissed.has(p.message));
-    notices.hidden = !shown.length;
-    mount(notices, shown.map((p) => h('div', { class: 'url-problem', 'data-testid': 'url-problem', 'data-param': p.param },
-      icon('warn', 15), h('span', { class: 'url-problem-text' }, p.message),
-      h('button', { class: 'btn btn-sm', 'data-testid': 'url-problem-fix', onClick: () => setParams(p.fix, { replace: true }) }, `Remove ${p.param}`),
-      h('button', { class: 'btn btn-ghost btn-icon btn-xs', 'aria-label': 'Dismiss', onClick: () => { dismissed.add(p.message); renderNotices(); } }, icon('close', 14)))));
-  };
+  const renderNotices = () => banner.show([...problems, ...lateProblems]);
 
   const adjacencyOf = (model: SchemaModel) => {
     let adj = adjacencies.get(model);
