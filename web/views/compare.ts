@@ -663,7 +663,7 @@ function statementCard(s: StrategyResult, g: StatementGroup): HTMLElement {
   toggle.addEventListener('click', () => {
     const open = planHost.hidden;
     if (open && !planRendered) {
-      planHost.appendChild(planPanel(planFromExplain(e), { title, sql: g.sql }));
+      planHost.appendChild(planPanel(planFromExplain(e), { title, sql: g.sql, raw: e.raw }));
       planRendered = true;
     }
     planHost.hidden = !open;
