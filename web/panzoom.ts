@@ -12,12 +12,14 @@ export interface PanZoom {
   destroy(): void;
 }
 
-export function panZoom(viewport: HTMLElement, svg: SVGSVGElement, onChange?: (k: number) => void): PanZoom {
-  const vb = svg.viewBox.baseVal;
-  const width = vb && vb.width ? vb.width : svg.getBoundingClientRect().width;
-  const height = vb && vb.height ? vb.height : svg.getBoundingClientRect().height;
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
+export function panZoom(viewport: HTMLElement, svg: SVGSVGElement | HTMLElement, onChange?: (k: number) => void, size?: { width: number; height: number }): PanZoom {
+  const vb = svg instanceof SVGSVGElement ? svg.viewBox.baseVal : null;
+  const width = size ? size.width : vb && vb.width ? vb.width : svg.getBoundingClientRect().width;
+  const height = size ? size.height : vb && vb.height ? vb.height : svg.getBoundingClientRect().height;
+  if (svg instanceof SVGSVGElement) {
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(height));
+  }
   svg.style.maxWidth = 'none';
   svg.style.transformOrigin = '0 0';
   svg.style.position = 'absolute';

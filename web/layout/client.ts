@@ -4,6 +4,7 @@
  * `cancel()` terminates the worker at once.
  */
 import type { LayoutEngine, LayoutMessage, LayoutRequest } from './worker.ts';
+import { unpack } from './packed.ts';
 import type { LayoutResult } from './layered.ts';
 import type { BoxSize } from './boxes.ts';
 
@@ -29,7 +30,7 @@ export function runLayout(request: Omit<LayoutRequest, 'engine'> & { engine?: La
       if (m.type === 'progress') onProgress?.(m.phase, m.done);
       else {
         worker.terminate();
-        if (m.type === 'done') resolve({ sizes: m.sizes, layout: m.layout, ms: m.ms });
+        if (m.type === 'done') resolve({ ...unpack(request.tables, request.edges.map((e) => e.id), m.packed), ms: m.ms });
         else reject(new Error(`The layout failed: ${m.message}`));
       }
     };

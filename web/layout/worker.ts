@@ -7,6 +7,7 @@
  */
 import { layeredLayout, type LayoutEdge, type LayoutResult } from './layered.ts';
 import { boxSize, roughMeasure, type BoxSize, type BoxTable, type Measure } from './boxes.ts';
+import { pack, type PackedLayout } from './packed.ts';
 
 export type LayoutEngine = 'layered';
 
@@ -19,7 +20,7 @@ export interface LayoutRequest {
 
 export type LayoutMessage =
   | { type: 'progress'; phase: string; done: number }
-  | { type: 'done'; sizes: Record<string, BoxSize>; layout: LayoutResult; ms: number }
+  | { type: 'done'; packed: PackedLayout; ms: number }
   | { type: 'error'; message: string };
 
 function canvasMeasure(): Measure {
@@ -58,7 +59,8 @@ self.onmessage = (event: MessageEvent<LayoutRequest>) => {
     const layout = layeredLayout(request.tables.map((t) => ({ id: t.id, width: sizes[t.id]!.width, height: sizes[t.id]!.height })), request.edges, {
       onProgress: (phase, done) => post({ type: 'progress', phase, done: 0.3 + 0.7 * done }),
     });
-    post({ type: 'done', sizes, layout, ms: performance.now() - t0 });
+    const packed = pack(request.tables, request.edges.map((e) => e.id), sizes, layout);
+    (self as unknown as { postMessage(m: LayoutMessage, transfer: Transferable[]): void }).postMessage({ type: 'done', packed, ms: performance.now() - t0 }, [packed.tables.buffer, packed.edges.buffer]);
   } catch (error) {
     post({ type: 'error', message: (error as Error).message });
   }

@@ -4,6 +4,10 @@
  * any size holds the main thread for long. The first slice is on screen (fitted to the whole
  * picture's bounds) as soon as the layout arrives; the rest fills in. Cancellable throughout.
  *
+ * Each slice is an SVG of its own (a "tile" over the whole picture, absolutely positioned,
+ * lines in tiles under the tables' tiles): adding a slice then costs the browser style,
+ * layout and paint for that slice only, not for everything drawn so far.
+ *
  * The markup keeps the hooks the rest of the view uses: `g.rs-table[data-table]` per table,
  * `[data-from][data-to]` per line, CSS classes for selection, drift and neighbours.
  */
@@ -29,8 +33,8 @@ export interface Drawing {
 }
 
 export interface DrawHooks {
-  /** The empty picture, sized to the whole layout: mount it and fit the view now. */
-  onPicture(svg: SVGSVGElement): void;
+  /** The empty picture (a positioned element holding the SVG tiles), sized to the whole layout: mount it and fit the view now. */
+  onPicture(picture: HTMLElement, size: { width: number; height: number }): void;
   /** After each slice; `nodes` holds the tables drawn so far. */
   onSlice(nodes: Map<string, SVGGElement>, progress: DrawProgress): void;
   onProgress(progress: DrawProgress): void;
@@ -96,11 +100,14 @@ export function drawDiagram(model: SchemaModel, ids: string[], hooks: DrawHooks)
     });
     const { sizes, layout, ms: workerMs } = await job.done;
     const layoutMs = performance.now() - t0;
+    // A frame between receiving the layout and writing the first slice.
+    await nextFrame();
+    if (cancelled) throw new Error('cancelled');
     const t1 = performance.now();
-    const svg = pictureFor(layout);
-    const edgeLayer = svg.querySelector('.rs-edges')!;
-    const nodeLayer = svg.querySelector('.rs-nodes')!;
-    hooks.onPicture(svg);
+    const { picture, tile, size } = pictureFor(layout);
+    const edgeHost = picture.querySelector('.rs-edges')!;
+    const nodeHost = picture.querySelector('.rs-nodes')!;
+    hooks.onPicture(picture, size);
     const nodes = new Map<string, SVGGElement>();
     const relationById = new Map(relations.map((r) => [r.id, r]));
     // Lines in the order their second table is drawn, so each slice can add its own lines.
@@ -109,7 +116,10 @@ export function drawDiagram(model: SchemaModel, ids: string[], hooks: DrawHooks)
     const edges = [...layout.edges].sort((a, b) => lastEnd(a) - lastEnd(b));
     // Slices bounded by time: the batch size adapts so that writing one slice (markup plus
     // parsing) takes about 16 ms, and the browser renders between slices.
-    let batch = cost.columns ? 25 : 100;
+    // The browser's own work per slice (style, layout, paint of the new tile) grows with the
+    // slice, so slices stay small even when writing the markup is quick.
+    const maxBatch = cost.columns ? 8 : 25;
+    let batch = cost.columns ? 4 : 12;
     let i = 0;
     let e = 0;
     while (i < tables.length || e < edges.length) {
@@ -119,13 +129,12 @@ export function drawDiagram(model: SchemaModel, ids: string[], hooks: DrawHooks)
       const html: string[] = [];
       for (const end = Math.min(tables.length, i + batch); i < end; i++) html.push(tableMarkup(tables[i]!, sizes[tables[i]!.id]!, layout.positions[tables[i]!.id]!, cost.columns));
       if (html.length) {
-        nodeLayer.insertAdjacentHTML('beforeend', html.join(''));
-        const added = nodeLayer.children;
-        for (let k = added.length - (i - first); k < added.length; k++) {
-          const g = added[k] as SVGGElement;
-          nodes.set(g.dataset.table!, g);
-        }
+        const layer = tile('rs-tile rs-tile-nodes');
+        layer.innerHTML = html.join('');
+        for (const g of layer.children) nodes.set((g as SVGGElement).dataset.table!, g as SVGGElement);
+        nodeHost.append(layer);
       }
+      void first;
       // Lines whose both tables are drawn follow them in the same slice.
       const edgeHtml: string[] = [];
       const edgeBudget = i >= tables.length ? batch * 4 : batch * 2;
@@ -136,12 +145,16 @@ export function drawDiagram(model: SchemaModel, ids: string[], hooks: DrawHooks)
         else if (i >= tables.length || !r) e++;
         else break;
       }
-      if (edgeHtml.length) edgeLayer.insertAdjacentHTML('beforeend', edgeHtml.join(''));
+      if (edgeHtml.length) {
+        const layer = tile('rs-tile rs-tile-edges');
+        layer.innerHTML = edgeHtml.join('');
+        edgeHost.append(layer);
+      }
       const progress = { phase: 'draw' as const, done: i, total: tables.length };
       hooks.onSlice(nodes, progress);
       hooks.onProgress(progress);
       const took = performance.now() - sliceStart;
-      batch = Math.max(5, Math.min(400, Math.round(batch * Math.min(2, 16 / Math.max(1, took)))));
+      batch = Math.max(3, Math.min(maxBatch, Math.round(batch * Math.min(2, 6 / Math.max(1, took)))));
       await nextFrame();
     }
     const drawMs = performance.now() - t1;
@@ -158,17 +171,29 @@ export function drawDiagram(model: SchemaModel, ids: string[], hooks: DrawHooks)
   };
 }
 
-function pictureFor(layout: LayoutResult): SVGSVGElement {
-  const svg = document.createElementNS(svgNs, 'svg');
+function pictureFor(layout: LayoutResult): { picture: HTMLElement; tile(className: string): SVGSVGElement; size: { width: number; height: number } } {
   const width = layout.width + pad * 2;
   const height = layout.height + pad * 2;
-  svg.setAttribute('xmlns', svgNs);
-  svg.setAttribute('class', 'rs-diagram');
-  svg.setAttribute('viewBox', `${-pad} ${-pad} ${width} ${height}`);
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', 'Entity-relationship diagram');
-  svg.innerHTML = `${markers}<g class="rs-edges"></g><g class="rs-nodes"></g>`;
-  return svg;
+  const tile = (className: string) => {
+    const svg = document.createElementNS(svgNs, 'svg');
+    svg.setAttribute('class', className);
+    svg.setAttribute('viewBox', `${-pad} ${-pad} ${width} ${height}`);
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(height));
+    return svg;
+  };
+  const picture = document.createElement('div');
+  picture.className = 'rs-diagram';
+  picture.setAttribute('role', 'img');
+  picture.setAttribute('aria-label', 'Entity-relationship diagram');
+  picture.style.width = `${width}px`;
+  picture.style.height = `${height}px`;
+  const defs = tile('rs-tile rs-defs');
+  defs.innerHTML = markers;
+  const edges = document.createElement('div');
+  edges.className = 'rs-edges';
+  const nodes = document.createElement('div');
+  nodes.className = 'rs-nodes';
+  picture.append(defs, edges, nodes);
+  return { picture, tile, size: { width, height } };
 }

@@ -40,7 +40,8 @@ export function diagramView(container: HTMLElement): ViewInstance {
   let driftBasis: DriftBasis | null = null;
   /** null: the default (off only for the demo model on a database without its tables). */
   let driftChoice: 'on' | 'off' | null = (() => { try { return sessionStorage.getItem(driftChoiceKey) as 'on' | 'off' | null; } catch { return null; } })();
-  let svg: SVGSVGElement | null = null;
+  /** The drawn picture (SVG tiles in one element), or null (map, loading, error). */
+  let svg: HTMLElement | null = null;
   let pz: PanZoom | null = null;
   let drawing: Drawing | null = null;
   let nodeByTable = new Map<string, SVGGElement>();
@@ -238,15 +239,17 @@ export function diagramView(container: HTMLElement): ViewInstance {
   // ---- Diagram ----
   const setStatus = (...children: Child[]) => mount(status, ...children);
 
+  // Built once and updated in place, so the Cancel button stays the same element throughout.
+  const progressText = h('div', { class: 'draw-progress-text' });
+  const progressFill = h('span');
+  progress.append(progressText, h('div', { class: 'draw-progress-bar' }, progressFill),
+    h('button', { class: 'btn btn-sm', 'data-testid': 'draw-cancel', onClick: () => cancelDrawing() }, 'Cancel'));
   const showProgress = (p: DrawProgress | null, total: number) => {
     progress.hidden = !p;
     if (!p) return;
-    const what = p.phase === 'layout' ? `Laying out ${total} tables in the background…` : `Drawing ${p.done} of ${total} tables…`;
+    progressText.textContent = p.phase === 'layout' ? `Laying out ${total} tables in the background…` : `Drawing ${p.done} of ${total} tables…`;
     const fraction = p.phase === 'layout' ? 0.3 * (p.done / Math.max(1, total)) : 0.3 + 0.7 * (p.done / Math.max(1, total));
-    mount(progress,
-      h('div', { class: 'draw-progress-text' }, what),
-      h('div', { class: 'draw-progress-bar' }, h('span', { style: `width:${Math.round(fraction * 100)}%` })),
-      h('button', { class: 'btn btn-sm', 'data-testid': 'draw-cancel', onClick: () => cancelDrawing() }, 'Cancel'));
+    progressFill.style.width = `${Math.round(fraction * 100)}%`;
   };
 
   const cancelDrawing = () => {
@@ -322,12 +325,12 @@ export function diagramView(container: HTMLElement): ViewInstance {
       const total = scope.ids.length;
       let firstSlice = true;
       drawing = drawDiagram(model, scope.ids, {
-        onPicture(el) {
+        onPicture(el, size) {
           if (my !== seq) return;
           mount(viewport, el);
           svg = el;
           zoomControls.hidden = false;
-          pz = panZoom(viewport, el, (k) => { zoomLabel.textContent = `${Math.round(k * 100)}%`; });
+          pz = panZoom(viewport, el, (k) => { zoomLabel.textContent = `${Math.round(k * 100)}%`; }, size);
           el.classList.toggle('is-large', total > 150);
         },
         onSlice(nodes) {
