@@ -9,6 +9,8 @@ export interface PanZoom {
   /** Centres an element of the SVG in the viewport, zooming in to at least `minScale`. */
   centerOn(el: Element, minScale?: number): void;
   scale(): number;
+  /** Shows the content point (cx, cy) at the viewport point (vx, vy), at scale k. */
+  moveTo(k: number, cx: number, cy: number, vx: number, vy: number): void;
   destroy(): void;
 }
 
@@ -72,6 +74,12 @@ export function panZoom(viewport: HTMLElement, svg: SVGSVGElement | HTMLElement,
       apply();
     },
     scale: () => k,
+    moveTo(nk, cx, cy, vx, vy) {
+      k = clampK(nk);
+      x = vx - cx * k;
+      y = vy - cy * k;
+      apply();
+    },
     destroy() {
       viewport.removeEventListener('wheel', onWheel);
       viewport.removeEventListener('pointerdown', onDown);

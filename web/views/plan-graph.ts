@@ -311,7 +311,7 @@ export function planGraph(root: GraphNode, options: { onPick?: (id: number | nul
       ['Exclusive', n.exclusiveMs === null ? '–' : fmtMs(n.exclusiveMs)],
       ['Inclusive', n.inclusiveMs === null ? '–' : fmtMs(n.inclusiveMs)],
       ['Rows', `${n.actualRows === null ? '–' : fmtInt(n.actualRows)} actual / ${fmtInt(n.planRows)} estimated${n.loops > 1 ? ` (over ${fmtInt(n.loops)} loops)` : ''}`],
-      ['Misestimate', n.misestimate === null ? '–' : `${n.misestimateDirection === 'under' ? 'under' : n.misestimateDirection === 'over' ? 'over' : ''} ×${fmtFactor(n.misestimate)}`],
+      ['Misestimate', n.misestimate === null ? '–' : `${fmtFactor(n.misestimate)} ${n.misestimateDirection === 'under' ? '(more rows than estimated)' : n.misestimateDirection === 'over' ? '(fewer rows than estimated)' : ''}`],
       ['Buffers', n.sharedHit === null ? '–' : `${fmtInt(n.exclusiveHit)} hit / ${fmtInt(n.exclusiveRead)} read here (${fmtBlocks((n.exclusiveHit ?? 0) + (n.exclusiveRead ?? 0))}); ${fmtInt(n.sharedHit)} / ${fmtInt(n.sharedRead)} with children`],
       ['Cost', `${n.exclusiveCost.toFixed(2)} here, ${n.totalCost.toFixed(2)} total`],
       ...nodeFacts(n),
@@ -331,7 +331,13 @@ export function planGraph(root: GraphNode, options: { onPick?: (id: number | nul
   };
   // Pan and zoom once the graph is in the page (it needs the canvas's size).
   requestAnimationFrame(() => {
-    if (canvas.isConnected) pz = panZoom(canvas, svg);
+    if (!canvas.isConnected) return;
+    pz = panZoom(canvas, svg);
+    // A tall plan fitted whole is too small to read: start readable, the root at the top.
+    if (pz.scale() < 0.6) {
+      const rootPos = pos.get(root.id)!;
+      pz.moveTo(0.7, rootPos.x + pad + nodeW / 2, rootPos.y + pad, canvas.clientWidth / 2, 16);
+    }
   });
   paint();
 
