@@ -1,7 +1,7 @@
 /**
  * The page shell: header (views, database, theme), and the view named by the URL.
- * Views are plain functions that build DOM; Mermaid is loaded only by the diagram view,
- * and only when a diagram is drawn (dynamic import).
+ * Views are plain functions that build DOM; Mermaid is loaded only for a diagram export,
+ * through a dynamic import; the diagram on screen is drawn by the page itself.
  */
 import { h, icon, mount } from './dom.ts';
 import { sharedHealth, type Health } from './api.ts';

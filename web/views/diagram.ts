@@ -338,6 +338,9 @@ export function diagramView(container: HTMLElement): ViewInstance {
           nodeByTable = nodes;
           if (firstSlice) {
             firstSlice = false;
+            // A focus opens on its table (drawn first), readable, rather than on the whole fitted picture.
+            const start = p.focus ? nodes.get(scope.ids[0]!) : undefined;
+            if (start && pz && pz.scale() < 0.6) pz.centerOn(start, 0.7);
             window.__relscope.firstPictureAt = performance.now();
             window.__relscope.firstPictureMs = performance.now() - t0;
           }
