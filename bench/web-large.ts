@@ -71,18 +71,14 @@ async function drawAfter(page: Page, click: () => Promise<void>, count: number):
 
 /** Frame intervals (ms) while `act` runs, from requestAnimationFrame in the page. */
 async function frames(page: Page, act: () => Promise<void>): Promise<number[]> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __framesOn: boolean };
-    w.__frames = [];
-    w.__framesOn = true;
-    let last = performance.now();
-    const tick = (t: number) => {
-      w.__frames.push(t - last);
-      last = t;
-      if (w.__framesOn) requestAnimationFrame(tick);
-    };
+  // A string, not a function: tsx's esbuild would wrap the named callback in a __name helper the page lacks.
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__framesOn = true;
+    let last = 0;
+    const tick = (t) => { window.__frames.push(t - last); last = t; if (window.__framesOn) requestAnimationFrame(tick); };
     requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
-  });
+  })()`);
   await act();
   return page.evaluate(() => {
     const w = window as unknown as { __frames: number[]; __framesOn: boolean };

@@ -125,28 +125,40 @@ export function drawDiagram(model: SchemaModel, ids: string[], hooks: DrawHooks)
     while (i < tables.length || e < edges.length) {
       if (cancelled) throw new Error('cancelled');
       const sliceStart = performance.now();
-      const first = i;
       const html: string[] = [];
-      for (const end = Math.min(tables.length, i + batch); i < end; i++) html.push(tableMarkup(tables[i]!, sizes[tables[i]!.id]!, layout.positions[tables[i]!.id]!, cost.columns));
+      const nodeBox = new Bounds();
+      for (const end = Math.min(tables.length, i + batch); i < end; i++) {
+        const t = tables[i]!;
+        const size = sizes[t.id]!;
+        const at = layout.positions[t.id]!;
+        // Room for a drift badge on the corner and the selection's thicker outline.
+        nodeBox.add(at.x - 4, at.y - 14, at.x + size.width + 14, at.y + size.height + 4);
+        html.push(tableMarkup(t, size, at, cost.columns));
+      }
       if (html.length) {
-        const layer = tile('rs-tile rs-tile-nodes');
+        const layer = tile('rs-tile rs-tile-nodes', nodeBox);
         layer.innerHTML = html.join('');
         for (const g of layer.children) nodes.set((g as SVGGElement).dataset.table!, g as SVGGElement);
         nodeHost.append(layer);
       }
-      void first;
       // Lines whose both tables are drawn follow them in the same slice.
       const edgeHtml: string[] = [];
+      const edgeBox = new Bounds();
       const edgeBudget = i >= tables.length ? batch * 4 : batch * 2;
       while (e < edges.length && edgeHtml.length < edgeBudget) {
         const placed = edges[e]!;
         const r = relationById.get(placed.id);
-        if (r && nodes.has(r.from) && nodes.has(r.to)) { edgeHtml.push(edgeMarkup(placed, r)); e++; }
+        if (r && nodes.has(r.from) && nodes.has(r.to)) {
+          edgeHtml.push(edgeMarkup(placed, r));
+          // A curve stays within its end points (plus the markers and a self-loop's bulge).
+          edgeBox.add(Math.min(placed.x1, placed.x2) - 24, Math.min(placed.y1, placed.y2) - 24, Math.max(placed.x1, placed.x2) + 60, Math.max(placed.y1, placed.y2) + 24);
+          e++;
+        }
         else if (i >= tables.length || !r) e++;
         else break;
       }
       if (edgeHtml.length) {
-        const layer = tile('rs-tile rs-tile-edges');
+        const layer = tile('rs-tile rs-tile-edges', edgeBox);
         layer.innerHTML = edgeHtml.join('');
         edgeHost.append(layer);
       }
@@ -171,15 +183,40 @@ export function drawDiagram(model: SchemaModel, ids: string[], hooks: DrawHooks)
   };
 }
 
-function pictureFor(layout: LayoutResult): { picture: HTMLElement; tile(className: string): SVGSVGElement; size: { width: number; height: number } } {
+class Bounds {
+  x0 = Infinity;
+  y0 = Infinity;
+  x1 = -Infinity;
+  y1 = -Infinity;
+  add(x0: number, y0: number, x1: number, y1: number): void {
+    this.x0 = Math.min(this.x0, Math.floor(x0));
+    this.y0 = Math.min(this.y0, Math.floor(y0));
+    this.x1 = Math.max(this.x1, Math.ceil(x1));
+    this.y1 = Math.max(this.y1, Math.ceil(y1));
+  }
+  empty(): boolean {
+    return !(this.x1 > this.x0 && this.y1 > this.y0);
+  }
+}
+
+function pictureFor(layout: LayoutResult): { picture: HTMLElement; tile(className: string, bounds?: Bounds): SVGSVGElement; size: { width: number; height: number } } {
   const width = layout.width + pad * 2;
   const height = layout.height + pad * 2;
-  const tile = (className: string) => {
+  // A tile is only as large as what it holds: the browser then repaints and rasterises that
+  // area when it is added, not the whole picture.
+  const tile = (className: string, bounds?: Bounds) => {
     const svg = document.createElementNS(svgNs, 'svg');
     svg.setAttribute('class', className);
-    svg.setAttribute('viewBox', `${-pad} ${-pad} ${width} ${height}`);
-    svg.setAttribute('width', String(width));
-    svg.setAttribute('height', String(height));
+    const b = bounds && !bounds.empty() ? bounds : null;
+    const x = b ? b.x0 : -pad;
+    const y = b ? b.y0 : -pad;
+    const w = b ? b.x1 - b.x0 : width;
+    const h = b ? b.y1 - b.y0 : height;
+    svg.setAttribute('viewBox', `${x} ${y} ${w} ${h}`);
+    svg.setAttribute('width', String(w));
+    svg.setAttribute('height', String(h));
+    svg.style.left = `${x + pad}px`;
+    svg.style.top = `${y + pad}px`;
     return svg;
   };
   const picture = document.createElement('div');
