@@ -55,17 +55,18 @@ describe(`the page on ${size} tables (e2e, Chromium)`, () => {
     await page.waitForFunction((n) => document.querySelectorAll('.canvas svg g.rs-table').length === n && document.querySelector('.view-inner')?.getAttribute('data-state') === 'ready', size, { timeout: 120_000 });
     const tasks = await longTasksSince(page, t0);
     console.log(`long tasks while drawing ${size} tables: ${JSON.stringify(tasks)}`);
-    expect(Math.max(0, ...tasks)).toBeLessThanOrEqual(200);
-    expect(await drawn(page)).toBe(size);
-    // Laid out off the main thread, and the lines drawn too.
-    expect(await page.evaluate(() => (window as unknown as { __relscope: { layoutWorkerMs: number } }).__relscope.layoutWorkerMs)).toBeGreaterThan(0);
-    expect(await page.$$eval('.canvas svg path.rs-edge', (n) => n.length)).toBeGreaterThan(1500);
-    await page.screenshot({ path: shotPath('large-schema-all.png') });
+    await page.screenshot({ path: shotPath('large-schema-fitted.png') });
     // A closer look for the docs: zoomed in on the middle of the picture.
     await page.click('[aria-label="Zoom in"]');
     await page.click('[aria-label="Zoom in"]');
     await page.click('[aria-label="Zoom in"]');
     await page.screenshot({ path: join(docs, 'large-schema-all.png') });
+    expect(await drawn(page)).toBe(size);
+    // Laid out off the main thread, and the lines drawn too.
+    expect(await page.evaluate(() => (window as unknown as { __relscope: { layoutWorkerMs: number } }).__relscope.layoutWorkerMs)).toBeGreaterThan(0);
+    expect(await page.$$eval('.canvas svg path.rs-edge', (n) => n.length)).toBeGreaterThan(1500);
+    // Long tasks are wall time: on a machine loaded far beyond its cores they stretch (see bench/README.md).
+    expect(Math.max(0, ...tasks)).toBeLessThanOrEqual(200);
   });
 
   it('says how many tables each focus depth draws before it is chosen, then draws 3 hops without a long task over 200 ms', async () => {
