@@ -292,7 +292,12 @@ export function diagramView(container: HTMLElement): ViewInstance {
     resetPicture();
     container.dataset.state = 'loading';
     zoomControls.hidden = true;
-    mount(viewport, spinner('Loading the schema…'));
+    // What was shown (a map of 1,000 tables, a large picture) is hidden now and removed in a
+    // later task: taking a large subtree out of the layout and out of the DOM in one task is long.
+    const previous = [...viewport.children] as HTMLElement[];
+    for (const el of previous) el.style.display = 'none';
+    viewport.append(spinner('Loading the schema…'));
+    if (previous.length) setTimeout(() => { for (const el of previous) el.remove(); }, 0);
     setStatus();
     const t0 = performance.now();
     const p = { ...params };
