@@ -17,6 +17,8 @@ export interface AppContext {
   readonly target: DatabaseTarget;
   /** What the user is looking at, e.g. "demo model" or a config path; shown by the page. */
   readonly projectLabel: string;
+  /** Whose ORM model this is: a user's project (or entity list), or relscope's built-in demo model. */
+  readonly ormModel: 'project' | 'demo';
   /** MikroORM for the target, created on first use. */
   orm(): Promise<MikroORM>;
   /** A client from the context's small pool; connection failures become DatabaseUnavailableError. */
@@ -49,6 +51,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   const ctx: AppContext = {
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
+    ormModel: project || options.entities ? 'project' : 'demo',
     orm() {
       ormPromise ??= (project
         ? import('./project/load.ts').then(({ initProjectOrm }) => initProjectOrm(project, target.url, target.kind === 'embedded' ? 1 : 4))

@@ -61,6 +61,8 @@ export interface Health {
   database: { kind: string; display: string; label?: string; serverVersion: string };
   rowsAre: 'exact' | 'estimated';
   tables: Record<string, number>;
+  /** What drift compares with: the user's project, or relscope's built-in demo model. */
+  orm?: { model: 'project' | 'demo'; label: string; databaseHasModel: boolean };
 }
 
 export interface DiagramParams {
@@ -81,7 +83,7 @@ export const api = {
   diagram: (p: DiagramParams, signal?: AbortSignal) =>
     request<DiagramResponse>(`/diagram${query({ source: p.source, format: 'mermaid', focus: p.focus, depth: p.focus ? p.depth : null, schema: p.schema, layout: p.layout ?? null })}`, { signal }),
   drift: (signal?: AbortSignal) => request<unknown>('/drift', { signal }).then(findingsOf),
-  lint: (source: SchemaSource, signal?: AbortSignal) => request<unknown>(`/lint${query({ source })}`, { signal }).then(findingsOf),
+  lint: (source: SchemaSource, signal?: AbortSignal, options: { drift?: 'off' } = {}) => request<unknown>(`/lint${query({ source, drift: options.drift })}`, { signal }).then(findingsOf),
   entities: (signal?: AbortSignal) => request<EntitiesResponse>('/entities', { signal }),
   cascade: (entity: string, id: string, signal?: AbortSignal) => request<CascadeReport>(`/cascade${query({ entity, id })}`, { signal }),
   compare: (body: CompareRequestInput, signal?: AbortSignal) => request<CompareReport>('/compare', { method: 'POST', body: JSON.stringify(body), signal }),
@@ -129,6 +131,16 @@ export async function compareStream(body: CompareRequestInput, onEvent: (event: 
     if (done) break;
   }
   throw new ApiError('The comparison stream ended without a report (the server stopped or restarted).', 0);
+}
+
+let healthOnce: Promise<Health> | null = null;
+/** The health answer of this page load, shared by the header and the views. */
+export function sharedHealth(): Promise<Health> {
+  healthOnce ??= api.health().catch((error: unknown) => {
+    healthOnce = null;
+    throw error;
+  });
+  return healthOnce;
 }
 
 /** GET /drift and /lint answer { findings, counts, … }; a bare array is accepted too. */

@@ -1,15 +1,16 @@
 /**
  * The page shell: header (views, database, theme), and the view named by the URL.
- * Views are plain functions that build DOM; Mermaid is loaded only by the diagram view,
- * and only when a diagram is drawn (dynamic import).
+ * Views are plain functions that build DOM; Mermaid is loaded only for a diagram export,
+ * through a dynamic import; the diagram on screen is drawn by the page itself.
  */
 import { h, icon, mount } from './dom.ts';
-import { api, type Health } from './api.ts';
+import { sharedHealth, type Health } from './api.ts';
 import { currentRoute, navigate, onRouteChange, remember, type Route, type View } from './route.ts';
 import { currentTheme, onThemeChange, setThemeMode, themeMode, type ThemeMode } from './theme.ts';
 import { diagramView } from './views/diagram.ts';
 import { compareView } from './views/compare.ts';
 import { requestsView } from './views/requests.ts';
+import { notFoundView } from './views/not-found.ts';
 import { errorBox } from './ui.ts';
 
 export interface ViewInstance {
@@ -77,7 +78,7 @@ mount(app, h('a', { href: '#view', class: 'skip-link' }, 'Skip to content'), hea
 
 async function loadHealth(): Promise<void> {
   try {
-    const health: Health = await api.health();
+    const health: Health = await sharedHealth();
     const tables = Object.keys(health.tables).length;
     dbPill.replaceChildren(
       h('span', { class: 'dot dot-ok' }),
@@ -102,7 +103,7 @@ function show(route: Route): void {
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  document.title = route.view === 'compare' ? 'Strategies · relscope' : route.view === 'requests' ? 'Requests · relscope' : 'Schema · relscope';
+  document.title = route.view === 'compare' ? 'Strategies · relscope' : route.view === 'requests' ? 'Requests · relscope' : route.view === 'notfound' ? 'Not found · relscope' : 'Schema · relscope';
   if (current && current.view === route.view) {
     current.instance.update(route);
     return;
@@ -111,7 +112,7 @@ function show(route: Route): void {
   const container = h('div', { class: 'view-inner' });
   mount(viewHost, container);
   try {
-    const instance = route.view === 'compare' ? compareView(container) : route.view === 'requests' ? requestsView(container) : diagramView(container);
+    const instance = route.view === 'compare' ? compareView(container) : route.view === 'requests' ? requestsView(container) : route.view === 'notfound' ? notFoundView(container) : diagramView(container);
     current = { view: route.view, instance };
     instance.update(route);
   } catch (error) {

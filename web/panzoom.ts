@@ -9,15 +9,19 @@ export interface PanZoom {
   /** Centres an element of the SVG in the viewport, zooming in to at least `minScale`. */
   centerOn(el: Element, minScale?: number): void;
   scale(): number;
+  /** Shows the content point (cx, cy) at the viewport point (vx, vy), at scale k. */
+  moveTo(k: number, cx: number, cy: number, vx: number, vy: number): void;
   destroy(): void;
 }
 
-export function panZoom(viewport: HTMLElement, svg: SVGSVGElement, onChange?: (k: number) => void): PanZoom {
-  const vb = svg.viewBox.baseVal;
-  const width = vb && vb.width ? vb.width : svg.getBoundingClientRect().width;
-  const height = vb && vb.height ? vb.height : svg.getBoundingClientRect().height;
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
+export function panZoom(viewport: HTMLElement, svg: SVGSVGElement | HTMLElement, onChange?: (k: number) => void, size?: { width: number; height: number }): PanZoom {
+  const vb = svg instanceof SVGSVGElement ? svg.viewBox.baseVal : null;
+  const width = size ? size.width : vb && vb.width ? vb.width : svg.getBoundingClientRect().width;
+  const height = size ? size.height : vb && vb.height ? vb.height : svg.getBoundingClientRect().height;
+  if (svg instanceof SVGSVGElement) {
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(height));
+  }
   svg.style.maxWidth = 'none';
   svg.style.transformOrigin = '0 0';
   svg.style.position = 'absolute';
@@ -70,6 +74,12 @@ export function panZoom(viewport: HTMLElement, svg: SVGSVGElement, onChange?: (k
       apply();
     },
     scale: () => k,
+    moveTo(nk, cx, cy, vx, vy) {
+      k = clampK(nk);
+      x = vx - cx * k;
+      y = vy - cy * k;
+      apply();
+    },
     destroy() {
       viewport.removeEventListener('wheel', onWheel);
       viewport.removeEventListener('pointerdown', onDown);

@@ -4,7 +4,10 @@
  * the same view; back and forward move between views and focus changes.
  */
 
-export type View = 'diagram' | 'compare' | 'requests';
+export type View = 'diagram' | 'compare' | 'requests' | 'notfound';
+
+/** The views a path can name; any other path is the page's 404 view ('notfound'). */
+export const pageViews: readonly View[] = ['diagram', 'compare', 'requests'];
 
 export interface Route {
   view: View;
@@ -13,7 +16,8 @@ export interface Route {
 
 export function currentRoute(): Route {
   const path = location.pathname.replace(/\/+$/, '');
-  const view: View = path.endsWith('/compare') ? 'compare' : path.endsWith('/requests') ? 'requests' : 'diagram';
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const view: View = path === '' || path === '/index.html' ? 'diagram' : (pageViews as readonly string[]).includes(name) && path === `/${name}` ? (name as View) : 'notfound';
   return { view, params: new URLSearchParams(location.search) };
 }
 

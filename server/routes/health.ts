@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../context.ts';
 import { countRowsOf } from '../demo/seed.ts';
-import { listUserTables } from '../demo/schema.ts';
+import { demoTables, listUserTables } from '../demo/schema.ts';
 
 /** Rows are counted exactly for up to this many tables; a larger database gets planner estimates. */
 const exactCountLimit = 60;
@@ -28,7 +28,7 @@ export function healthRoutes(ctx: AppContext): Hono {
         rows = Object.fromEntries(est.map((r) => [r.name, Number(r.n)]));
         rowsAre = 'estimated';
       }
-      return { version, rows, rowsAre };
+      return { version, rows, rowsAre, tables };
     });
     return c.json({
       ok: true,
@@ -36,6 +36,9 @@ export function healthRoutes(ctx: AppContext): Hono {
       database: { kind: ctx.target.kind, display: ctx.target.display, label: ctx.target.label ?? ctx.target.display, serverVersion: body.version },
       rowsAre: body.rowsAre,
       tables: body.rows,
+      // What drift compares the database with: the page labels (or turns off) drift against
+      // the built-in demo model when there is no project, and the database lacks its tables.
+      orm: { model: ctx.ormModel, label: ctx.projectLabel, databaseHasModel: ctx.ormModel === 'project' || demoTables.every((t) => body.tables.includes(`public.${t}`)) },
     });
   });
   return app;

@@ -48,7 +48,7 @@ const known = {
   schema: ['source', 'schema'],
   diagram: ['source', 'format', 'focus', 'depth', 'collapsePivots', 'collapseAssociations', 'edgeLabels', 'schema', 'layout'],
   drift: ['schema'],
-  lint: ['source', 'schema'],
+  lint: ['source', 'schema', 'drift'],
 } as const;
 
 function rejectUnknown(c: Context, allowed: readonly string[]): void {
@@ -142,7 +142,18 @@ export function schemaRoutes(ctx: AppContext): Hono {
     const schemas = schemasParam(c);
     const orm = filterSchemas(await ormModel(ctx), schemas);
     const db = await loadModel(ctx, 'db', schemas);
-    return c.json(lint(orm, db, source));
+    const result = lint(orm, db, source);
+    // drift=off: lint alone, without the drift findings it includes by default (the page asks
+    // so when there is no ORM config of the user's to compare the database with).
+    const withDrift = c.req.query('drift');
+    if (withDrift !== undefined && withDrift !== 'on' && withDrift !== 'off') throw new UserError(`drift=${withDrift}: use drift=on (the default) or drift=off.`);
+    if (withDrift === 'off') {
+      const key = (f: Finding) => `${f.code}\u0000${f.table}\u0000${f.column ?? ''}\u0000${f.message}`;
+      const driftKeys = new Set(drift(orm, db).map(key));
+      const findings = result.findings.filter((f) => !driftKeys.has(key(f)));
+      return c.json({ ...result, findings, counts: countFindings(findings) });
+    }
+    return c.json(result);
   });
 
   return app;

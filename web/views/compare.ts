@@ -17,6 +17,8 @@ import { measureOrder } from '../../common/lab-types.ts';
 import type { CompareEvent, CompareRequestInput } from '../../common/lab-types.ts';
 import type { CompareReport, EntitiesResponse, EntityInfo, EntityRelationInfo, StrategyName, StrategyResult, StatementGroup, AdviceItem, SweepPoint } from '../../common/lab-types.ts';
 import type { ViewInstance } from '../main.ts';
+import { urlProblemsBanner } from './url-problems.ts';
+import { compareUrlProblems } from './compare-params.ts';
 
 export const strategyColors: Record<StrategyName, string> = {
   'as-configured': 'var(--s-as-configured, #0f766e)',
@@ -148,7 +150,9 @@ export function compareView(container: HTMLElement): ViewInstance {
 
   const formHost = h('aside', { class: 'compare-form', 'aria-label': 'Comparison options' });
   const resultsHost = h('section', { class: 'compare-results', 'aria-label': 'Comparison results', 'aria-live': 'polite' });
-  mount(container, h('div', { class: 'compare-view' }, formHost, resultsHost));
+  // Parameters of the address the form cannot use are said above it (compare-params.ts).
+  const urlProblems = urlProblemsBanner();
+  mount(container, urlProblems.element, h('div', { class: 'compare-view' }, formHost, resultsHost));
 
   const showIntro = () => {
     mount(resultsHost, h('div', { class: 'empty-state' },
@@ -179,6 +183,7 @@ export function compareView(container: HTMLElement): ViewInstance {
     currentParams = params;
     if (!entities) return;
     form = formFromParams(params, entities);
+    urlProblems.show(compareUrlProblems(params, entities));
     renderForm();
     const wantRun = params.get('run') === '1';
     if (wantRun && form.root && requestKey(form) !== reportKey && !running) {
@@ -791,7 +796,7 @@ function statementCard(s: StrategyResult, g: StatementGroup): HTMLElement {
   toggle.addEventListener('click', () => {
     const open = planHost.hidden;
     if (open && !planRendered) {
-      planHost.appendChild(planPanel(planFromExplain(e), { title, sql: g.sql }));
+      planHost.appendChild(planPanel(planFromExplain(e), { title, sql: g.sql, raw: e.raw }));
       planRendered = true;
     }
     planHost.hidden = !open;

@@ -6,7 +6,8 @@
 import { h, icon, fmtMs, fmtInt, fmtFactor, fmtBlocks, type Child } from '../dom.ts';
 import type { Plan, PlanNode } from '../plan-model.ts';
 import { sqlBlock } from '../sql.ts';
-import { openDialog } from '../ui.ts';
+import { copyText, openDialog } from '../ui.ts';
+import { openPev2Dialog, planFacts, planGraph, type PlanGraph } from './plan-graph.ts';
 
 export function planSummary(plan: Plan): HTMLElement {
   const items: Child[] = [];
@@ -125,26 +126,97 @@ export function planTree(plan: Plan, options: { large?: boolean } = {}): HTMLEle
   return grid;
 }
 
-/** The plan for one statement: summary, tree, and a button to open it full size. */
-export function planPanel(plan: Plan | null, context: { title: string; sql?: string }): HTMLElement {
+export interface PlanContext {
+  title: string;
+  sql?: string;
+  /** The EXPLAIN (FORMAT JSON) output as PostgreSQL returned it (copy / PEV2 export). */
+  raw?: unknown;
+}
+
+/** The raw EXPLAIN JSON of a plan: as given, else rebuilt from the root's own JSON node. */
+function rawOf(plan: Plan, context: PlanContext): unknown {
+  if (context.raw !== undefined && context.raw !== null) return context.raw;
+  const top: Record<string, unknown> = { Plan: plan.root.raw };
+  if (plan.planningMs !== null) top['Planning Time'] = plan.planningMs;
+  if (plan.executionMs !== null && plan.analyzed) top['Execution Time'] = plan.executionMs;
+  return [top];
+}
+
+function planFactsLine(raw: unknown): HTMLElement | null {
+  const facts = planFacts(raw);
+  return facts.length ? h('div', { class: 'plan-facts small', 'data-testid': 'plan-facts' }, facts.map(([k, v]) => h('span', null, h('span', { class: 'muted' }, `${k}: `), v))) : null;
+}
+
+/** Grid and graph side by side, a click in one marking the same node in the other. */
+function gridAndGraph(plan: Plan, options: { large?: boolean; graphHeight?: number }): { element: HTMLElement; graph: PlanGraph } {
+  const grid = planTree(plan, { large: options.large });
+  const rowsById = new Map<number, HTMLElement>();
+  for (const row of grid.querySelectorAll<HTMLElement>('.plan-row[data-node]')) rowsById.set(Number(row.dataset.node), row);
+  const mark = (id: number | null) => {
+    for (const [rid, row] of rowsById) row.classList.toggle('is-picked', rid === id);
+    if (id !== null) rowsById.get(id)?.scrollIntoView({ block: 'nearest' });
+  };
+  const graph = planGraph(plan.root, { onPick: mark, height: options.graphHeight });
+  grid.addEventListener('click', (e) => {
+    if ((e.target as Element).closest('.tree-toggle')) return;
+    const row = (e.target as Element).closest<HTMLElement>('.plan-row[data-node]');
+    if (!row) return;
+    const id = Number(row.dataset.node);
+    mark(id);
+    graph.pick(id);
+  });
+  return { element: h('div', { class: 'plan-split' }, graph.element, h('div', { class: 'plan-split-grid' }, grid)), graph };
+}
+
+/** The plan for one statement: summary, grid or graph, copy / PEV2 export, and full size. */
+export function planPanel(plan: Plan | null, context: PlanContext): HTMLElement {
   if (!plan) return h('div', { class: 'notice' }, 'No plan for this statement.');
+  const raw = rawOf(plan, context);
+  const body = h('div', { class: 'plan-body' }, planTree(plan));
+  let mode: 'grid' | 'graph' = 'grid';
+  let graph: PlanGraph | null = null;
+  const modeButton = h('button', { class: 'btn btn-ghost btn-sm', 'data-testid': 'plan-graph-toggle', 'aria-pressed': 'false', onClick: () => {
+    mode = mode === 'grid' ? 'graph' : 'grid';
+    graph?.destroy();
+    graph = null;
+    if (mode === 'graph') {
+      const both = gridAndGraph(plan, {});
+      graph = both.graph;
+      body.replaceChildren(both.element);
+    } else body.replaceChildren(planTree(plan));
+    modeButton.setAttribute('aria-pressed', String(mode === 'graph'));
+    modeButton.replaceChildren(icon('table', 14), mode === 'graph' ? 'Grid only' : 'Graph');
+  } }, icon('table', 14), 'Graph');
   return h('div', { class: 'plan' },
     h('div', { class: 'plan-bar' },
       planSummary(plan),
-      h('button', { class: 'btn btn-ghost btn-sm', onClick: () => openPlanFull(plan, context), 'aria-label': `Open the plan of ${context.title} full size` }, icon('expand', 14), 'Full size'),
+      h('div', { class: 'plan-actions' },
+        modeButton,
+        h('button', { class: 'btn btn-ghost btn-sm', 'data-testid': 'copy-plan-json', title: 'The EXPLAIN (FORMAT JSON) output, as PostgreSQL returned it', onClick: () => copyText(JSON.stringify(raw, null, 2), 'plan JSON') }, icon('copy', 14), 'Copy plan JSON'),
+        h('button', { class: 'btn btn-ghost btn-sm', 'data-testid': 'plan-pev2', title: 'The plan as text PEV2 (explain.dalibo.com) reads', onClick: () => openPev2Dialog(raw, context.sql) }, icon('link', 14), 'PEV2 format'),
+        h('button', { class: 'btn btn-ghost btn-sm', onClick: () => openPlanFull(plan, { ...context, raw }), 'aria-label': `Open the plan of ${context.title} full size` }, icon('expand', 14), 'Full size'),
+      ),
     ),
-    planTree(plan),
+    planFactsLine(raw),
+    body,
   );
 }
 
-export function openPlanFull(plan: Plan, context: { title: string; sql?: string }): void {
+export function openPlanFull(plan: Plan, context: PlanContext): void {
+  const raw = rawOf(plan, context);
+  const both = gridAndGraph(plan, { large: true, graphHeight: 460 });
   openDialog({
     title: context.title,
     className: 'plan-dialog',
+    onClose: () => both.graph.destroy(),
     body: h('div', { class: 'plan-full' },
       context.sql ? h('details', { class: 'plan-full-sql', open: true }, h('summary', null, 'SQL'), sqlBlock(context.sql)) : null,
-      planSummary(plan),
-      planTree(plan, { large: true }),
+      h('div', { class: 'plan-bar' }, planSummary(plan),
+        h('div', { class: 'plan-actions' },
+          h('button', { class: 'btn btn-ghost btn-sm', onClick: () => copyText(JSON.stringify(raw, null, 2), 'plan JSON') }, icon('copy', 14), 'Copy plan JSON'),
+          h('button', { class: 'btn btn-ghost btn-sm', onClick: () => openPev2Dialog(raw, context.sql) }, icon('link', 14), 'PEV2 format'))),
+      planFactsLine(raw),
+      both.element,
     ),
   });
 }
