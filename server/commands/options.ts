@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createContext, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
+import { connectionUrl } from '../db/connect.ts';
 import { findConfig, searchedPaths } from '../project/discover.ts';
 import { initProjectOrm, loadProject } from '../project/load.ts';
 
@@ -66,8 +67,9 @@ export async function contextFromOptions(values: DatabaseValues, cwd = process.c
     return ctx;
   }
   const project = await loadProject(found, cwd, values.context);
-  const dbUrl = values.db ?? envUrl ?? project.configUrl;
-  if (!dbUrl) throw new UserError(`${project.label} names no database (no dbName or clientUrl); pass --db postgresql://user@host:5432/dbname.`, { exitCode: 2 });
+  const rawUrl = values.db ?? envUrl ?? project.configUrl;
+  if (!rawUrl) throw new UserError(`${project.label} names no database (no dbName or clientUrl); pass --db postgresql://user@host:5432/dbname.`, { exitCode: 2 });
+  const dbUrl = connectionUrl(rawUrl);
   // Entity discovery needs no database: a broken entity is reported before connecting, and
   // nothing starts half-broken.
   const orm = await initProjectOrm(project, dbUrl, 4);
