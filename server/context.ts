@@ -7,6 +7,7 @@ import { demoEntities } from '../entities/index.ts';
 import { ensureDemoSchema, demoTables } from './demo/schema.ts';
 import { countRows, seedDemo, type SeedProgress } from './demo/seed.ts';
 import { UserError } from './errors.ts';
+import { newModelCache, type ModelCache } from './schema/load.ts';
 
 /**
  * What every command and route works from: one database target and one entity list.
@@ -16,6 +17,8 @@ export interface AppContext {
   readonly target: DatabaseTarget;
   /** What the user is looking at, e.g. "demo model" or a config path; shown by the page. */
   readonly projectLabel: string;
+  /** The models read through this context (server/schema/load.ts), cached here. */
+  readonly models: ModelCache;
   /** MikroORM for the target, created on first use. */
   orm(): Promise<MikroORM>;
   /** A client from the context's small pool; connection failures become DatabaseUnavailableError. */
@@ -43,16 +46,29 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   const entities = options.entities ?? demoEntities;
   const project = options.project;
   let ormPromise: Promise<MikroORM> | null = options.orm ? Promise.resolve(options.orm) : null;
+  let ormUrl = target.url;
   let pool: pg.Pool | null = null;
   let poolUrl = '';
   const ctx: AppContext = {
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
+    models: newModelCache(),
     orm() {
-      ormPromise ??= (project ? initProjectOrm(project, target.url, target.kind === 'embedded' ? 1 : 4) : initOrm(target, entities)).catch((error: unknown) => {
-        ormPromise = null; // let the next call retry, e.g. once the database is back
-        throw error;
-      });
+      // The embedded database restarted on another port (its old one was taken meanwhile):
+      // an ORM of ours still pointing at the old address is replaced (its clientUrl is fixed).
+      if (ormPromise && ormUrl !== target.url && !options.orm) {
+        const stale = ormPromise;
+        ormPromise = null;
+        void stale.then((orm) => orm.close(true)).catch(() => {});
+      }
+      if (!ormPromise) {
+        ormUrl = target.url;
+        const created: Promise<MikroORM> = (project ? initProjectOrm(project, target.url, target.kind === 'embedded' ? 1 : 4) : initOrm(target, entities)).catch((error: unknown) => {
+          if (ormPromise === created) ormPromise = null; // let the next call retry, e.g. once the database is back
+          throw error;
+        });
+        ormPromise = created;
+      }
       return ormPromise;
     },
     withClient: (work) => {

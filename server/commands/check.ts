@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
-import { databaseHelp, databaseOptions, parseCommand } from './options.ts';
-import { driftFor, openContext, parseSource } from './export.ts';
+import { databaseHelp, databaseOptions, openContext, parseCommand } from './options.ts';
 import { UserError } from '../errors.ts';
 import { filterSchemas, loadModel, parseSchemaList } from '../schema/load.ts';
+import { cliFields, exportDrift, parseSource } from '../schema/service.ts';
 import { comparableJson, lineDiff, parseExport, renderExportText, type ExportSpec } from '../render/document.ts';
 
 export const summary = 'exit 1 when a file written by export no longer matches the schema (for CI)';
@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) {
     throw new UserError(`check: ${file} is not a relscope export (no "relscope export" header on its first line, and not a schema-model JSON). Write it with \`relscope export --format markdown|mermaid|json --out ${file}\`.`);
   }
-  const source = parseSource(values.source, parsed.kind === 'text' ? parsed.spec.source : parsed.model.source);
+  const source = parseSource(values.source, cliFields, parsed.kind === 'text' ? parsed.spec.source : parsed.model.source);
   const ctx = await openContext(values);
   try {
     let expected: string;
@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
       const model = await loadModel(ctx, source, spec.schemas);
       // The header stays the file's own: comparing a db export with the orm source asks
       // whether the ORM would draw the same thing, not for a different header line.
-      expected = renderExportText(parsed.spec, model, await driftFor(ctx, spec, model)).text;
+      expected = renderExportText(parsed.spec, model, (await exportDrift(ctx, spec.format, spec.schemas, spec.drift)).findings).text;
       actual = text;
       remake = [
         `relscope export --source ${source} --format ${spec.format}`,

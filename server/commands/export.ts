@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { databaseHelp, databaseOptions, contextFromOptions, parseCommand, parseIntegerOption } from './options.ts';
-import { prepareDemo, type AppContext } from '../context.ts';
+import { databaseHelp, databaseOptions, openContext, parseCommand } from './options.ts';
 import { UserError } from '../errors.ts';
-import { drift as computeDrift, type Finding } from '../schema/drift.ts';
-import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
-import type { SchemaModel, SchemaSource } from '../../common/schema-model.ts';
+import { cliFields, diagramFor, exportDrift, parseDiagramRequest } from '../schema/service.ts';
+import { loadModel } from '../schema/load.ts';
 import { exportFormats, renderExportText, type ExportFormat, type ExportSpec } from '../render/document.ts';
-import { planDiagram, type Diagram } from '../render/mermaid.ts';
+import type { Diagram } from '../render/mermaid.ts';
 import { renderImage } from '../render/image.ts';
 
 export const summary = 'write the schema as Mermaid, Markdown, SVG, PNG or JSON';
@@ -24,7 +22,8 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
                         svg, png: the diagram rendered by Mermaid in headless Chromium
                         (needs the system's chromium: apt-get install chromium)
                         json: the schema model itself (see server/schema/model.ts)
-  --out FILE            write FILE (through a temp file and a rename) instead of stdout
+  --out FILE            write FILE instead of stdout (a regular file through a temp file
+                        and a rename; a symlink's target, a FIFO or a device directly)
   --focus TABLE         draw TABLE (name, schema.name or entity) and its neighbours only
   --depth N             hops around --focus (default 1)
   --collapse-pivots     draw each plain pivot table (e.g. user_team) as one m:n edge
@@ -51,29 +50,6 @@ export const exportOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/**
- * The context for export, check and lint. On the embedded database (the demo) the demo's
- * tables are created when it is still empty, as `serve` does, so a first `relscope export`
- * shows the nine demo tables; no rows are written.
- */
-export async function openContext(values: Parameters<typeof contextFromOptions>[0]): Promise<AppContext> {
-  const ctx = await contextFromOptions(values);
-  if (ctx.target.kind !== 'embedded') return ctx;
-  try {
-    await prepareDemo(ctx);
-    return ctx;
-  } catch (error) {
-    await ctx.close();
-    throw error;
-  }
-}
-
-export function parseSource(raw: string | undefined, fallback: SchemaSource = 'db'): SchemaSource {
-  if (raw === undefined) return fallback;
-  if (raw === 'orm' || raw === 'db') return raw;
-  throw new UserError(`--source must be orm or db, got "${raw}".`);
-}
-
 function parseFormat(raw: string | undefined): ExportFormat {
   if (raw === undefined) return 'markdown';
   const lower = raw.toLowerCase();
@@ -83,15 +59,52 @@ function parseFormat(raw: string | undefined): ExportFormat {
   throw new UserError(`--format must be one of ${exportFormats.join(', ')}, got "${raw}".`);
 }
 
-/** Writes through a temp file in the same directory and a rename: never a half-written FILE. */
+/**
+ * Writes `path` without ever leaving it half-written and without replacing what is not a
+ * regular file:
+ * - a symlink is followed: its target is written (the link stays a link);
+ * - a FIFO, a character or block device (/dev/stdout, /dev/null) is written directly;
+ * - a regular file (or a new one) is written through a temp file in its own directory and a
+ *   rename, keeping the old file's permissions.
+ */
 export function writeAtomically(path: string, data: string | Buffer): void {
-  const full = resolve(path);
+  if (!path.trim()) throw new UserError('--out needs a file name; leave --out out to write to stdout.');
+  const fail = (error: unknown): never => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENXIO' ? 'it is a socket or a FIFO without a reader' : (error as Error).message;
+    throw new UserError(`Cannot write ${path}: ${reason}.`, { exitCode: 1, cause: error });
+  };
+  let full = resolve(path);
+  // Follow symlinks (also chains and dangling ones, whose target is created).
+  for (let hops = 0; ; hops++) {
+    let link: string;
+    try {
+      if (!lstatSync(full).isSymbolicLink()) break;
+      link = readlinkSync(full);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
+      return fail(error);
+    }
+    if (hops >= 40) throw new UserError(`Cannot write ${path}: too many levels of symbolic links.`, { exitCode: 1 });
+    full = resolve(dirname(full), link);
+  }
   const dir = dirname(full);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`Cannot write ${path}: the directory ${dir} does not exist.`);
-  if (existsSync(full) && statSync(full).isDirectory()) throw new UserError(`Cannot write ${path}: it is a directory; name a file.`);
+  const existing = existsSync(full) ? statSync(full) : null;
+  if (existing?.isDirectory()) throw new UserError(`Cannot write ${path}: it is a directory; name a file.`);
+  if (existing && !existing.isFile()) {
+    // A FIFO or device: write into it, never replace it.
+    try {
+      writeFileSync(full, data);
+    } catch (error) {
+      fail(error);
+    }
+    return;
+  }
   const temp = join(dir, `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(temp, data);
+    writeFileSync(temp, data, existing ? { mode: existing.mode & 0o7777 } : {});
+    if (existing) chmodSync(temp, existing.mode & 0o7777); // the umask narrowed it
     renameSync(temp, full);
   } catch (error) {
     try {
@@ -99,31 +112,8 @@ export function writeAtomically(path: string, data: string | Buffer): void {
     } catch {
       // nothing was written
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`Cannot write ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}.`, { exitCode: 1, cause: error });
+    fail(error);
   }
-}
-
-/** Drift for markdown: explicit flags win; by default on for db when it holds any of the ORM's tables. */
-export async function resolveDrift(ctx: AppContext, spec: Pick<ExportSpec, 'format' | 'source'>, model: SchemaModel, flags: { drift?: boolean; noDrift?: boolean }): Promise<{ enabled: boolean; findings: Finding[] | null }> {
-  if (spec.format !== 'markdown') return { enabled: false, findings: null };
-  if (flags.drift && flags.noDrift) throw new UserError('--drift and --no-drift exclude each other.');
-  if (flags.noDrift || (!flags.drift && spec.source === 'orm')) return { enabled: false, findings: null };
-  const orm = spec.source === 'orm' ? model : await ormModel(ctx);
-  const db = spec.source === 'db' ? model : await loadModel(ctx, 'db');
-  if (!flags.drift) {
-    const dbIds = new Set(db.tables.map((t) => t.id));
-    if (!orm.tables.some((t) => dbIds.has(t.id))) return { enabled: false, findings: null };
-  }
-  return { enabled: true, findings: computeDrift(orm, db) };
-}
-
-/** Drift notes for a spec whose `drift` flag is already decided (check re-creating an export). */
-export async function driftFor(ctx: AppContext, spec: ExportSpec, model: SchemaModel): Promise<Finding[] | null> {
-  if (spec.format !== 'markdown' || !spec.drift) return null;
-  const orm = spec.source === 'orm' ? model : await ormModel(ctx);
-  const db = spec.source === 'db' ? model : await loadModel(ctx, 'db');
-  return computeDrift(orm, db);
 }
 
 function note(diagram: Diagram | null): void {
@@ -139,42 +129,40 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const format = parseFormat(values.format);
-  const source = parseSource(values.source);
-  if (values.depth !== undefined && !values.focus) throw new UserError('--depth needs --focus TABLE.');
-  const depth = parseIntegerOption('depth', values.depth, 1, 0, 20);
-  if (values.focus !== undefined && !values.focus.trim()) throw new UserError('--focus needs a table name.');
-  if (format === 'json' && values.focus) throw new UserError('--focus applies to diagrams (mermaid, markdown, svg, png); the json export is always the whole model.');
+  const request = parseDiagramRequest({ source: values.source, schema: values.schema, focus: values.focus, depth: values.depth, collapsePivots: !!values['collapse-pivots'] }, cliFields);
+  const source = request.source;
+  if (format === 'json' && request.focus) throw new UserError('--focus applies to diagrams (mermaid, markdown, svg, png); the json export is always the whole model.');
   if (format === 'png' && !values.out && process.stdout.isTTY) throw new UserError('--format png writes binary data: pass --out FILE.png (or redirect stdout).');
-  const spec: ExportSpec = {
-    format,
-    source,
-    focus: values.focus?.trim() || null,
-    depth,
-    collapsePivots: !!values['collapse-pivots'],
-    drift: false,
-    schemas: parseSchemaList(values.schema),
-  };
+  if (values.out !== undefined && !values.out.trim()) throw new UserError('--out needs a file name; leave --out out to write to stdout.');
+  if (values.drift && values['no-drift']) throw new UserError('--drift and --no-drift exclude each other.');
+  const spec: ExportSpec = { format, source, focus: request.focus, depth: request.depth, collapsePivots: request.collapsePivots, drift: false, schemas: request.schemas };
 
   const ctx = await openContext(values);
   try {
-    const model = await loadModel(ctx, source, spec.schemas);
     let output: string | Buffer;
     let diagram: Diagram | null = null;
+    let tables: number;
     if (format === 'svg' || format === 'png') {
-      diagram = planDiagram(model, { focus: spec.focus, depth: spec.depth, collapsePivots: spec.collapsePivots, focusLabel: '--focus' });
+      const drawn = await diagramFor(ctx, request, cliFields);
+      diagram = drawn.diagram;
+      tables = drawn.model.tables.length;
       output = await renderImage(diagram.mermaid, format);
     } else {
-      const driftNotes = await resolveDrift(ctx, spec, model, { drift: values.drift, noDrift: values['no-drift'] });
+      const model = await loadModel(ctx, source, spec.schemas);
+      tables = model.tables.length;
+      // Drift notes: the flags decide; by default on for db when it holds the ORM's tables.
+      const wanted = values['no-drift'] ? false : values.drift ? true : source === 'orm' ? false : 'auto';
+      const driftNotes = await exportDrift(ctx, format, spec.schemas, wanted);
       spec.drift = driftNotes.enabled;
       const rendered = renderExportText(spec, model, driftNotes.findings);
       output = rendered.text;
       diagram = rendered.diagram;
     }
     note(diagram);
-    if (values.out) {
+    if (values.out !== undefined) {
       writeAtomically(values.out, output);
       const size = typeof output === 'string' ? Buffer.byteLength(output) : output.length;
-      console.error(`relscope: wrote ${values.out} (${format}, source ${source}, ${model.tables.length} tables, ${size.toLocaleString('en-US')} bytes).`);
+      console.error(`relscope: wrote ${values.out} (${format}, source ${source}, ${tables} tables, ${size.toLocaleString('en-US')} bytes).`);
     } else {
       await new Promise<void>((done, fail) => process.stdout.write(output, (error) => (error ? fail(error) : done())));
     }

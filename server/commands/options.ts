@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createContext, type AppContext } from '../context.ts';
+import { createContext, prepareDemo, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
 import { connectionUrl } from '../db/connect.ts';
 import { findConfig, searchedPaths } from '../project/discover.ts';
@@ -100,4 +100,21 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr) {
     stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(2)}/${total} ${label.padEnd(48).slice(0, 48)}`);
     if (done === total) stream.write('\n');
   };
+}
+
+/**
+ * The context for export, check and lint. On the embedded database (the demo) the demo's
+ * tables are created when it is still empty, as `serve` does, so a first `relscope export`
+ * shows the nine demo tables; no rows are written.
+ */
+export async function openContext(values: DatabaseValues): Promise<AppContext> {
+  const ctx = await contextFromOptions(values);
+  if (ctx.target.kind !== 'embedded') return ctx;
+  try {
+    await prepareDemo(ctx);
+    return ctx;
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
 }

@@ -38,7 +38,10 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseTarget
   const info = await embedded.start();
   return {
     kind: 'embedded',
-    url: info.url,
+    // Follows the child: a restart that had to take another port changes it.
+    get url() {
+      return embedded.lastUrl ?? info.url;
+    },
     display: `embedded PostgreSQL ${info.version} (PGlite) in ${embedded.dataDir}`,
     label: 'embedded PGlite',
     embedded,

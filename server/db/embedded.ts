@@ -52,6 +52,11 @@ export class EmbeddedPostgres {
     return this.info.url;
   }
 
+  /** The address of the running child, or of the last one while it restarts. */
+  get lastUrl(): string | undefined {
+    return this.lastPort ? `postgresql://postgres@127.0.0.1:${this.lastPort}/postgres` : undefined;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
@@ -124,7 +129,7 @@ export class EmbeddedPostgres {
     });
     this.lastPort = ready.port;
     this.info = {
-      url: `postgresql://postgres@127.0.0.1:${ready.port}/postgres`,
+      url: this.lastUrl!,
       port: ready.port,
       version: ready.version,
       startMs: performance.now() - started,

@@ -52,6 +52,8 @@ export interface Diagram {
   overview: boolean;
   /** How many tables of the requested scope are not drawn. */
   omitted: number;
+  /** The id of the table `focus` resolved to (set only when a focus was given). */
+  focusTable?: string;
 }
 
 export interface RenderOptions {
@@ -333,6 +335,12 @@ function byDegree(model: SchemaModel, ids: string[], collapsePivots: boolean): s
  * with columns when it fits, else names only, else the best-connected part that fits.
  */
 export function planDiagram(model: SchemaModel, options: DiagramOptions = {}): Diagram {
+  if (!options.focus) return planScope(model, options);
+  const focusTable = resolveTable(model, options.focus, options.focusLabel).id;
+  return { ...planScope(model, { ...options, focus: focusTable }), focusTable };
+}
+
+function planScope(model: SchemaModel, options: DiagramOptions): Diagram {
   const limits = limitsOf(options);
   const collapsePivots = !!options.collapsePivots;
   const collapsed = collapsePivots ? collapsiblePivots(model) : new Set<string>();
@@ -341,7 +349,7 @@ export function planDiagram(model: SchemaModel, options: DiagramOptions = {}): D
   if (options.focus) {
     const table = resolveTable(model, options.focus, options.focusLabel);
     // Focusing on a pivot table means looking at it: draw it, not its collapsed edge.
-    if (collapsed.has(table.id)) return planDiagram(model, { ...options, focus: table.id, collapsePivots: false });
+    if (collapsed.has(table.id)) return planScope(model, { ...options, focus: table.id, collapsePivots: false });
     const depth = options.depth ?? 1;
     scope = neighbourhood(model, table.id, depth, collapsePivots);
     title = `${table.id} and ${depth} ${depth === 1 ? 'hop' : 'hops'} around it`;

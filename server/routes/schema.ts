@@ -19,15 +19,16 @@
 import { Hono, type Context } from 'hono';
 import type { AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
-import { drift, type Finding } from '../schema/drift.ts';
-import { countFindings, lint } from '../schema/lint.ts';
-import { filterSchemas, loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
+import { countFindings } from '../schema/lint.ts';
+import { loadModel } from '../schema/load.ts';
+import { apiFields, diagramFor, driftAndLint, parseDiagramRequest, type DiagramRequestInput } from '../schema/service.ts';
 import type { SchemaSource } from '../../common/schema-model.ts';
-import { planDiagram, resolveTable, type Diagram } from '../render/mermaid.ts';
+import type { DriftResponse, LintResponse } from '../../common/api-types.ts';
+import type { Diagram } from '../render/mermaid.ts';
 import { diagramLimits } from '../../common/mermaid-config.ts';
 import { renderImage } from '../render/image.ts';
 
-export interface DiagramResponse extends Diagram {
+export interface DiagramResponse extends Omit<Diagram, 'focusTable'> {
   source: SchemaSource;
   /** The table id `focus` resolved to, or null for the whole schema. */
   focus: string | null;
@@ -43,90 +44,51 @@ const known = {
   lint: ['source', 'schema'],
 } as const;
 
-function rejectUnknown(c: Context, allowed: readonly string[]): void {
-  for (const name of Object.keys(c.req.queries())) {
+/** The endpoint's parameters, each given at most once; unknown ones are refused. */
+function params(c: Context, allowed: readonly string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, values] of Object.entries(c.req.queries())) {
     if (!allowed.includes(name)) throw new UserError(`Unknown parameter "${name}"; this endpoint takes ${allowed.join(', ')}.`);
+    if (values.length > 1) throw new UserError(`Parameter "${name}" is given ${values.length} times; give it once.`);
+    out[name] = values[0];
   }
-}
-
-function single(c: Context, name: string): string | undefined {
-  const all = c.req.queries(name);
-  if (all && all.length > 1) throw new UserError(`Parameter "${name}" is given ${all.length} times; give it once.`);
-  return all?.[0];
-}
-
-function sourceParam(c: Context, fallback: SchemaSource = 'db'): SchemaSource {
-  const raw = single(c, 'source');
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'orm' || raw === 'db') return raw;
-  throw new UserError(`Parameter "source" must be orm or db, got "${raw}".`);
-}
-
-function depthParam(c: Context): number {
-  const raw = single(c, 'depth');
-  if (raw === undefined || raw === '') return 1;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 20) throw new UserError(`Parameter "depth" must be an integer from 0 to 20, got "${raw}".`);
-  return n;
-}
-
-function booleanParam(c: Context, name: string): boolean {
-  const raw = single(c, name);
-  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
-  if (raw === '1' || raw === 'true') return true;
-  throw new UserError(`Parameter "${name}" must be 1 or 0 (true or false), got "${raw}".`);
-}
-
-function schemasParam(c: Context): string[] | null {
-  return parseSchemaList(single(c, 'schema'));
+  return out;
 }
 
 export function schemaRoutes(ctx: AppContext): Hono {
   const app = new Hono();
 
   app.get('/schema', async (c) => {
-    rejectUnknown(c, known.schema);
-    const model = await loadModel(ctx, sourceParam(c), schemasParam(c));
-    return c.json(model);
+    const request = parseDiagramRequest(params(c, known.schema), apiFields);
+    return c.json(await loadModel(ctx, request.source, request.schemas));
   });
 
   app.get('/diagram', async (c) => {
-    rejectUnknown(c, known.diagram);
-    const source = sourceParam(c);
-    const format = single(c, 'format') ?? 'mermaid';
+    const { format = 'mermaid', ...input } = params(c, known.diagram);
     if (format !== 'mermaid' && format !== 'svg' && format !== 'text') throw new UserError(`Parameter "format" must be mermaid, text or svg, got "${format}".`);
-    const focusRaw = single(c, 'focus');
-    const focus = focusRaw === undefined || focusRaw.trim() === '' ? null : focusRaw.trim();
-    const depth = depthParam(c);
-    const collapsePivots = booleanParam(c, 'collapsePivots');
-    const model = await loadModel(ctx, source, schemasParam(c));
-    const focusId = focus ? resolveTable(model, focus, 'Parameter "focus"').id : null;
-    const diagram = planDiagram(model, { focus: focusId, depth, collapsePivots, focusLabel: 'Parameter "focus"' });
+    const request = parseDiagramRequest(input as DiagramRequestInput, apiFields);
+    const { diagram, focus } = await diagramFor(ctx, request, apiFields);
     if (format === 'text') return c.text(diagram.mermaid, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
     if (format === 'svg') {
       const svg = await renderImage(diagram.mermaid, 'svg');
       return c.body(new Uint8Array(svg), 200, { 'Content-Type': 'image/svg+xml; charset=utf-8' });
     }
-    const body: DiagramResponse = { ...diagram, source, focus: focusId, depth, collapsePivots, limits: diagramLimits };
+    const { focusTable: _resolved, ...drawn } = diagram;
+    const body: DiagramResponse = { ...drawn, source: request.source, focus, depth: request.depth, collapsePivots: request.collapsePivots, limits: diagramLimits };
     return c.json(body);
   });
 
   app.get('/drift', async (c) => {
-    rejectUnknown(c, known.drift);
-    const schemas = schemasParam(c);
-    const orm = filterSchemas(await ormModel(ctx), schemas);
-    const db = await loadModel(ctx, 'db', schemas);
-    const findings: Finding[] = drift(orm, db);
-    return c.json({ findings, counts: countFindings(findings), orm: { origin: orm.origin }, db: { origin: db.origin } });
+    const request = parseDiagramRequest(params(c, known.drift), apiFields);
+    const { orm, db, drift } = await driftAndLint(ctx, request.schemas);
+    const body: DriftResponse = { findings: drift, counts: countFindings(drift), orm: { origin: orm.origin }, db: { origin: db.origin } };
+    return c.json(body);
   });
 
   app.get('/lint', async (c) => {
-    rejectUnknown(c, known.lint);
-    const source = sourceParam(c);
-    const schemas = schemasParam(c);
-    const orm = filterSchemas(await ormModel(ctx), schemas);
-    const db = await loadModel(ctx, 'db', schemas);
-    return c.json(lint(orm, db, source));
+    const request = parseDiagramRequest(params(c, known.lint), apiFields);
+    const body: LintResponse = (await driftAndLint(ctx, request.schemas)).lint(request.source);
+    return c.json(body);
   });
 
   return app;
