@@ -6,8 +6,9 @@ import type { SchemaModel, SchemaSource } from '../common/schema-model.ts';
 import type { Finding } from '../common/findings.ts';
 import type { DiagramResponse } from '../server/routes/schema.ts';
 import type { CompareReport, CompareRequestInput, EntitiesResponse } from '../common/lab-types.ts';
+import type { DriftResponse, Health, LintResponse } from '../common/api-types.ts';
 
-export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse };
+export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse, DriftResponse, Health, LintResponse };
 
 export class ApiError extends Error {
   readonly status: number;
@@ -52,14 +53,6 @@ const query = (params: Record<string, string | number | boolean | null | undefin
 
 // ---- Shapes ------------------------------------------------------------------------------
 
-export interface Health {
-  ok: boolean;
-  project: string;
-  database: { kind: string; display: string; label?: string; serverVersion: string };
-  rowsAre: 'exact' | 'estimated';
-  tables: Record<string, number>;
-}
-
 export interface DiagramParams {
   source: SchemaSource;
   focus?: string | null;
@@ -75,15 +68,8 @@ export const api = {
   schema: (source: SchemaSource, signal?: AbortSignal) => request<SchemaModel>(`/schema${query({ source })}`, { signal }),
   diagram: (p: DiagramParams, signal?: AbortSignal) =>
     request<DiagramResponse>(`/diagram${query({ source: p.source, format: 'mermaid', focus: p.focus, depth: p.focus ? p.depth : null, schema: p.schema })}`, { signal }),
-  drift: (signal?: AbortSignal) => request<unknown>('/drift', { signal }).then(findingsOf),
-  lint: (source: SchemaSource, signal?: AbortSignal) => request<unknown>(`/lint${query({ source })}`, { signal }).then(findingsOf),
+  drift: (signal?: AbortSignal) => request<DriftResponse>('/drift', { signal }).then((body) => body.findings),
+  lint: (source: SchemaSource, signal?: AbortSignal) => request<LintResponse>(`/lint${query({ source })}`, { signal }).then((body) => body.findings),
   entities: (signal?: AbortSignal) => request<EntitiesResponse>('/entities', { signal }),
   compare: (body: CompareRequestInput, signal?: AbortSignal) => request<CompareReport>('/compare', { method: 'POST', body: JSON.stringify(body), signal }),
 };
-
-/** GET /drift and /lint answer { findings, counts, … }; a bare array is accepted too. */
-function findingsOf(body: unknown): Finding[] {
-  if (Array.isArray(body)) return body as Finding[];
-  if (body && typeof body === 'object' && Array.isArray((body as { findings?: unknown }).findings)) return (body as { findings: Finding[] }).findings;
-  return [];
-}

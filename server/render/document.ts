@@ -16,7 +16,6 @@ import { planDiagram, type Diagram } from './mermaid.ts';
 
 export const exportFormats = ['mermaid', 'markdown', 'svg', 'png', 'json'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
-export type TextFormat = Exclude<ExportFormat, 'svg' | 'png'>;
 
 export interface ExportSpec {
   format: ExportFormat;

@@ -7,6 +7,7 @@ import type { Finding } from '../schema/drift.ts';
 import type { Column, Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { viewFrom } from '../../common/relations.ts';
 import { planDiagramSet, type DiagramOptions } from './mermaid.ts';
+import { columnKeyFlags } from '../../common/keys.ts';
 
 export interface MarkdownOptions extends DiagramOptions {
   /** Drift findings (orm vs db) to list under each table; null leaves the notes out. */
@@ -37,11 +38,7 @@ export function anchor(text: string): string {
 }
 
 function columnKeys(table: Table, column: Column): string {
-  const keys: string[] = [];
-  if (table.primaryKey?.columns.includes(column.name)) keys.push('PK');
-  if (table.foreignKeys.some((f) => f.columns.includes(column.name))) keys.push('FK');
-  if (table.uniques.some((u) => u.columns.length === 1 && u.columns[0] === column.name)) keys.push('UK');
-  return keys.join(', ');
+  return columnKeyFlags(table, column).join(', ');
 }
 
 function describeRelation(relation: Relation, tableId: string, tables: Map<string, Table>): string {

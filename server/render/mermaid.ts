@@ -22,6 +22,7 @@ import { UserError } from '../errors.ts';
 import type { Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { diagramType } from '../schema/types.ts';
 import { diagramLimits } from '../../common/mermaid-config.ts';
+import { keyFlags } from '../../common/keys.ts';
 
 export type DiagramLimits = { maxTextSize: number; maxEntities: number; maxOverviewEntities: number; maxEdges: number };
 
@@ -118,23 +119,6 @@ export function tableLabel(table: Table, qualified: boolean): string {
   return qualified ? `${table.schema}.${table.name}` : table.name;
 }
 
-interface TableFacts {
-  pk: Set<string>;
-  fk: Set<string>;
-  uk: Set<string>;
-}
-
-function tableFacts(table: Table): TableFacts {
-  const uk = new Set<string>();
-  for (const u of table.uniques) if (u.columns.length === 1) uk.add(u.columns[0]!);
-  for (const i of table.indexes) if (i.unique && !i.primary && !i.where && i.expressions.length === 0 && i.columns.length === 1) uk.add(i.columns[0]!);
-  return {
-    pk: new Set(table.primaryKey?.columns ?? []),
-    fk: new Set(table.foreignKeys.flatMap((f) => f.columns)),
-    uk,
-  };
-}
-
 function relationLabel(relation: Relation): string {
   if (relation.kind === 'm:n') return relation.via ? relation.via.table.slice(relation.via.table.indexOf('.') + 1) : relation.columns.join(', ');
   return relation.columns.join(', ');
@@ -182,12 +166,9 @@ export function renderErDiagram(model: SchemaModel, tableIds: Iterable<string>, 
       return;
     }
     lines.push(`${head} {`);
-    const facts = tableFacts(table);
+    const flags = keyFlags(table);
     for (const column of table.columns) {
-      const keys: string[] = [];
-      if (facts.pk.has(column.name)) keys.push('PK');
-      if (facts.fk.has(column.name)) keys.push('FK');
-      if (facts.uk.has(column.name) && !facts.pk.has(column.name)) keys.push('UK');
+      const keys = flags.get(column.name) ?? [];
       let line = `${indent}${indent}${diagramType(column.type)} ${attributeName(column.name)}`;
       if (keys.length) line += ` ${keys.join(', ')}`;
       if (column.comment) {

@@ -14,7 +14,7 @@ import { lineChart, legend } from '../chart.ts';
 import { formatMarkdown as compareMarkdown } from '../../common/lab-format.ts';
 import { strategyNames, strategyDescriptions, compareLimits } from '../../common/lab-types.ts';
 import type { CompareReport, EntitiesResponse, EntityInfo, EntityRelationInfo, StrategyName, StrategyResult, StatementGroup, AdviceItem, SweepPoint } from '../../common/lab-types.ts';
-import type { ViewInstance } from '../main.ts';
+import type { ViewInstance } from '../view.ts';
 
 export const strategyColors: Record<StrategyName, string> = {
   select: 'var(--s-select)',
