@@ -46,7 +46,7 @@ describe('diagram request validation', () => {
     expect(parseDiagramRequest({ focus: '' }, apiFields).focus).toBeNull();
     expect(() => parseDiagramRequest({ focus: ' ' }, cliFields)).toThrow('--focus needs a table name.');
     expect(() => parseDiagramRequest({ depth: '2' }, cliFields)).toThrow('--depth needs --focus TABLE.');
-    expect(() => parseDiagramRequest({ depth: '' }, cliFields)).toThrow('--depth must be an integer');
+    expect(() => parseDiagramRequest({ focus: 'x', depth: '' }, cliFields)).toThrow('--depth must be an integer');
   });
 });
 
