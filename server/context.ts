@@ -17,6 +17,8 @@ export interface AppContext {
   readonly target: DatabaseTarget;
   /** What the user is looking at, e.g. "demo model" or a config path; shown by the page. */
   readonly projectLabel: string;
+  /** True on a user's MikroORM project (the demo helpers refuse it, see prepareDemo). */
+  readonly userProject: boolean;
   /** The models read through this context (server/schema/load.ts), cached here. */
   readonly models: ModelCache;
   /** MikroORM for the target, created on first use. */
@@ -38,9 +40,6 @@ export interface ContextOptions extends OpenOptions {
   projectLabel?: string;
 }
 
-/** Contexts on a user's project: the demo helpers below refuse them (see prepareDemo). */
-const projectContexts = new WeakSet<AppContext>();
-
 export async function createContext(options: ContextOptions = {}): Promise<AppContext> {
   const target = options.target ?? (await openDatabase(options));
   const entities = options.entities ?? demoEntities;
@@ -52,6 +51,7 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   const ctx: AppContext = {
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
+    userProject: Boolean(project),
     models: newModelCache(),
     orm() {
       // The embedded database restarted on another port (its old one was taken meanwhile):
@@ -87,7 +87,6 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       await target.close();
     },
   };
-  if (project) projectContexts.add(ctx);
   return ctx;
 }
 
@@ -101,7 +100,7 @@ export interface PrepareDemoOptions {
 /** Creates the demo schema when needed and seeds it when empty; returns rows per table. */
 export async function prepareDemo(ctx: AppContext, options: PrepareDemoOptions = {}): Promise<{ state: string; rows: Record<string, number>; seeded: boolean }> {
   // With a user's project the ORM is theirs: schema.create()/drop() would act on THEIR tables.
-  if (projectContexts.has(ctx)) {
+  if (ctx.userProject) {
     throw new UserError(`The demo schema is made with the demo model, not with ${ctx.projectLabel}: run this from a folder without a MikroORM config (relscope never creates or drops tables of your project).`);
   }
   const orm = await ctx.orm();
