@@ -11,6 +11,7 @@ import { createApp } from '../server/api.ts';
 import { createContext, type AppContext } from '../server/context.ts';
 import { EmbeddedPostgres } from '../server/db/embedded.ts';
 import { dbModel } from '../server/schema/load.ts';
+import { openDatabase } from '../server/db/connect.ts';
 
 const repo = join(import.meta.dirname, '..');
 
@@ -135,6 +136,33 @@ describe('embedded database faults', () => {
       await embedded.start();
       expect((await app.request('/api/health')).status).toBe(200);
     } finally {
+      await ctx.close();
+    }
+  });
+
+  it('follows the embedded database to a new port after a restart (target.url, the pool, the ORM)', async () => {
+    const target = await openDatabase({ dataDir: join(dir, 'moved') });
+    const ctx = await createContext({ target });
+    const blocker = createServer();
+    try {
+      const app = createApp(ctx);
+      expect((await app.request('/api/health')).status).toBe(200);
+      const orm = await ctx.orm();
+      const oldPort = new URL(target.url).port;
+      await target.embedded!.kill();
+      // Someone takes the old port meanwhile: the restart has to use another one.
+      await new Promise<void>((r) => blocker.listen(Number(oldPort), '127.0.0.1', r));
+      await target.embedded!.start();
+      const newPort = new URL(ctx.target.url).port;
+      expect(newPort).not.toBe(oldPort);
+      expect((await app.request('/api/health')).status).toBe(200);
+      const fresh = await ctx.orm();
+      expect(fresh).not.toBe(orm);
+      expect(fresh.em.getConnection().getConnectionOptions().port).toBe(Number(newPort));
+      const users = await fresh.em.fork().getConnection().execute('select 1 as one');
+      expect(users).toEqual([{ one: 1 }]);
+    } finally {
+      blocker.close();
       await ctx.close();
     }
   });
