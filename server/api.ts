@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppContext } from './context.ts';
@@ -10,7 +10,7 @@ import { schemaRoutes } from './routes/schema.ts';
 import { labRoutes } from './routes/lab.ts';
 import { requestsRoutes } from './routes/requests.ts';
 import { cascadeRoutes } from './routes/cascade.ts';
-import { localOnly } from './security.ts';
+import { limitBody, localOnly } from './security.ts';
 
 /**
  * The HTTP API: thin routes over the schema and lab modules. Errors a user can cause
@@ -41,12 +41,19 @@ export interface AppOptions {
   webRoot?: string;
   /** Host names accepted besides the loopback ones (the --host address). */
   extraHosts?: string[];
+  /** Largest request body in bytes (default 1 MiB); larger ones get 413. */
+  maxBodyBytes?: number;
 }
 
 export function createApp(ctx: AppContext, options: AppOptions = {}): Hono {
   const app = new Hono();
   app.use('*', localOnly({ extraHosts: options.extraHosts }));
+  app.use('/api/*', limitBody(options.maxBodyBytes));
   app.route('/api', createApi(ctx));
+  // Unknown API paths (and known paths with another method) are JSON 404s, never the page.
+  const apiNotFound = (c: Context) => c.json({ error: `No API endpoint ${c.req.method} ${c.req.path}; see the API list in README.md.` }, 404);
+  app.all('/api', apiNotFound);
+  app.all('/api/*', apiNotFound);
   const webRoot = options.webRoot;
   if (webRoot) {
     app.use('/*', serveStatic({ root: webRoot }));

@@ -8,6 +8,7 @@ import type { LoadedProject } from './project/load.ts';
 import { ensureDemoSchema, demoTables } from './demo/schema.ts';
 import { countRows, seedDemo, type SeedProgress } from './demo/seed.ts';
 import { UserError } from './errors.ts';
+import { newModelCache, type ModelCache } from './schema/load.ts';
 
 /**
  * What every command and route works from: one database target and one entity list.
@@ -19,6 +20,10 @@ export interface AppContext {
   readonly projectLabel: string;
   /** Whose ORM model this is: a user's project (or entity list), or relscope's built-in demo model. */
   readonly ormModel: 'project' | 'demo';
+  /** True on a user's MikroORM project (the demo helpers refuse it, see prepareDemo). */
+  readonly userProject: boolean;
+  /** The models read through this context (server/schema/load.ts), cached here. */
+  readonly models: ModelCache;
   /** MikroORM for the target, created on first use. */
   orm(): Promise<MikroORM>;
   /** A client from the context's small pool; connection failures become DatabaseUnavailableError. */
@@ -38,28 +43,40 @@ export interface ContextOptions extends OpenOptions {
   projectLabel?: string;
 }
 
-/** Contexts on a user's project: the demo helpers below refuse them (see prepareDemo). */
-const projectContexts = new WeakSet<AppContext>();
-
 export async function createContext(options: ContextOptions = {}): Promise<AppContext> {
   const target = options.target ?? (await openDatabase(options));
   const entities = options.entities;
   const project = options.project;
   let ormPromise: Promise<MikroORM> | null = options.orm ? Promise.resolve(options.orm) : null;
+  let ormUrl = target.url;
   let pool: pg.Pool | null = null;
   let poolUrl = '';
   const ctx: AppContext = {
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
     ormModel: project || options.entities ? 'project' : 'demo',
+    userProject: Boolean(project),
+    models: newModelCache(),
     orm() {
-      ormPromise ??= (project
-        ? import('./project/load.ts').then(({ initProjectOrm }) => initProjectOrm(project, target.url, target.kind === 'embedded' ? 1 : 4))
-        : import('./orm.ts').then(async ({ initOrm }) => initOrm(target, entities ?? (await import('../entities/index.ts')).demoEntities))
-      ).catch((error: unknown) => {
-        ormPromise = null; // let the next call retry, e.g. once the database is back
-        throw error;
-      });
+      // The embedded database restarted on another port (its old one was taken meanwhile):
+      // an ORM of ours still pointing at the old address is replaced (its clientUrl is fixed).
+      if (ormPromise && ormUrl !== target.url && !options.orm) {
+        const stale = ormPromise;
+        ormPromise = null;
+        void stale.then((orm) => orm.close(true)).catch(() => {});
+      }
+      if (!ormPromise) {
+        ormUrl = target.url;
+        // MikroORM and the project loader are imported only when an ORM is needed (startup time).
+        const created: Promise<MikroORM> = (project
+          ? import('./project/load.ts').then(({ initProjectOrm }) => initProjectOrm(project, target.url, target.kind === 'embedded' ? 1 : 4))
+          : import('./orm.ts').then(async ({ initOrm }) => initOrm(target, entities ?? (await import('../entities/index.ts')).demoEntities))
+        ).catch((error: unknown) => {
+          if (ormPromise === created) ormPromise = null; // let the next call retry, e.g. once the database is back
+          throw error;
+        });
+        ormPromise = created;
+      }
       return ormPromise;
     },
     withClient: (work) => {
@@ -78,13 +95,12 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       await target.close();
     },
   };
-  if (project) projectContexts.add(ctx);
   return ctx;
 }
 
 /** True when the context reads a user's MikroORM project (not relscope's built-in demo model). */
 export function isProjectContext(ctx: AppContext): boolean {
-  return projectContexts.has(ctx);
+  return ctx.userProject;
 }
 
 export interface PrepareDemoOptions {
@@ -97,7 +113,7 @@ export interface PrepareDemoOptions {
 /** Creates the demo schema when needed and seeds it when empty; returns rows per table. */
 export async function prepareDemo(ctx: AppContext, options: PrepareDemoOptions = {}): Promise<{ state: string; rows: Record<string, number>; seeded: boolean }> {
   // With a user's project the ORM is theirs: schema.create()/drop() would act on THEIR tables.
-  if (projectContexts.has(ctx)) {
+  if (ctx.userProject) {
     throw new UserError(`The demo schema is made with the demo model, not with ${ctx.projectLabel}: run this from a folder without a MikroORM config (relscope never creates or drops tables of your project).`);
   }
   const orm = await ctx.orm();

@@ -1,13 +1,17 @@
 import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 
 /**
  * relscope runs queries on the user's database at the request of a browser page, so it
  * answers only requests that are addressed to it and come from its own page:
  * - the Host header must name an address relscope is bound to (defeats DNS rebinding,
  *   where evil.example resolves to 127.0.0.1 and its script calls this server);
- * - a request that runs queries or changes state (anything but GET/HEAD) must not carry a
- *   foreign Origin or a cross-site Sec-Fetch-Site (defeats cross-site form posts and
- *   "simple" fetches, which browsers send without a CORS preflight).
+ * - a request that runs queries or changes state (anything but GET/HEAD) must come from
+ *   relscope's own origin exactly (scheme, host and port: a page served by another local dev
+ *   server on another port is another origin), must not say Sec-Fetch-Site cross-site or
+ *   same-site, and must be `Content-Type: application/json`, which browsers never send
+ *   cross-origin without a CORS preflight (that relscope does not answer); text/plain,
+ *   form and multipart bodies ("simple" requests) are refused with 415.
  */
 export interface LocalOnlyOptions {
   /** Extra host names besides the loopback ones, e.g. the address given with --host. */
@@ -23,6 +27,15 @@ export function hostnameOf(hostHeader: string): string {
   return colon === -1 ? value : value.slice(0, colon);
 }
 
+/** "host:port" as a browser writes it in an Origin: lower case, default port 80 left out. */
+function normalHostPort(hostHeader: string): string {
+  const value = hostHeader.trim().toLowerCase();
+  return value.endsWith(':80') ? value.slice(0, -3) : value;
+}
+
+/** Body types a query-running request may carry; both need a CORS preflight cross-origin. */
+const queryBodyTypes = ['application/json', 'application/x-ndjson'];
+
 export function localOnly(options: LocalOnlyOptions = {}): MiddlewareHandler {
   const allowed = new Set([...loopbackHosts, ...(options.extraHosts ?? []).map((h) => hostnameOf(h.includes(':') && !h.startsWith('[') && h.split(':').length > 2 ? `[${h}]` : h))]);
   return async (c, next) => {
@@ -34,24 +47,41 @@ export function localOnly(options: LocalOnlyOptions = {}): MiddlewareHandler {
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const origin = c.req.header('origin');
-      if (origin && origin !== 'null') {
-        let originHost = '';
+      if (origin === 'null') return c.json({ error: 'Refused: requests from an opaque origin may not run queries here.' }, 403);
+      if (origin !== undefined) {
+        // relscope serves plain http; its page's origin is http://<the Host it was opened with>.
+        const own = `http://${normalHostPort(host)}`;
+        let given = '';
         try {
-          originHost = new URL(origin).hostname.toLowerCase();
+          const parsed = new URL(origin);
+          given = `${parsed.protocol}//${normalHostPort(parsed.host)}`;
         } catch {
-          originHost = '';
+          given = '';
         }
-        const bracketed = originHost.includes(':') ? `[${originHost.replace(/^\[|\]$/g, '')}]` : originHost;
-        if (!allowed.has(originHost) && !allowed.has(bracketed)) {
-          return c.json({ error: `Refused: requests from ${origin} may not run queries here; use the relscope page itself.` }, 403);
+        if (given !== own || origin.trim().toLowerCase().replace(/\/$/, '') !== given) {
+          return c.json({ error: `Refused: requests from ${origin} may not run queries here; only this server's own page (${own}) may.` }, 403);
         }
-      } else if (origin === 'null') {
-        return c.json({ error: 'Refused: requests from an opaque origin may not run queries here.' }, 403);
       }
-      if (c.req.header('sec-fetch-site') === 'cross-site') {
-        return c.json({ error: 'Refused: cross-site requests may not run queries here.' }, 403);
+      const site = c.req.header('sec-fetch-site')?.trim().toLowerCase();
+      if (site && site !== 'same-origin' && site !== 'none') {
+        return c.json({ error: `Refused: ${site} requests may not run queries here; use the relscope page itself.` }, 403);
+      }
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!queryBodyTypes.includes(type)) {
+        return c.json({ error: `Refused: a request that runs queries must be sent as Content-Type: application/json, got ${type ? `"${type}"` : 'none'}.` }, 415);
       }
     }
     await next();
   };
+}
+
+/** Default largest request body: a comparison request is a few kilobytes. */
+export const defaultMaxBodyBytes = 1024 * 1024;
+
+/** Request bodies over `maxBytes` are refused with 413 before they are read into memory. */
+export function limitBody(maxBytes = defaultMaxBodyBytes): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => c.json({ error: `Request body too large: the limit is ${maxBytes.toLocaleString('en-US')} bytes (relscope serve --max-body BYTES raises it).` }, 413),
+  });
 }

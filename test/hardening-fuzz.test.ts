@@ -89,3 +89,69 @@ describe('API fuzz', () => {
     expect(rejected).toBeGreaterThan(total / 2);
   });
 });
+
+describe('fuzz of origins, body types, paths and request shapes', () => {
+  let ctx: AppContext;
+  beforeAll(async () => { ctx = await contextFor(targets[0]!); });
+  afterAll(async () => { await ctx.close(); });
+
+  it('refuses every query-running request that is not from its own origin or not JSON, and every unknown path with JSON', async () => {
+    const app = createApp(ctx);
+    const rand = prng(20261130);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+    const schemes = ['http', 'https', 'ws', 'HTTP'];
+    const hosts = ['127.0.0.1', 'localhost', '[::1]', '127.0.0.2', 'evil.example', '127.0.0.1.nip.io', '0.0.0.0', 'LOCALHOST'];
+    const ports = ['', ':5177', ':3000', ':8080', ':51770', ':80', ':443', ':5176'];
+    const types = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=a', '', 'application/json5', 'text/json'];
+    let checked = 0;
+    for (let i = 0; i < 400; i++) {
+      const origin = rand() < 0.1 ? pick(['null', '', 'garbage', 'http://']) : `${pick(schemes)}://${pick(hosts)}${pick(ports)}`;
+      const type = pick(types);
+      const site = pick([undefined, 'same-origin', 'same-site', 'cross-site', 'none']);
+      const headers: Record<string, string> = { host: '127.0.0.1:5177', origin };
+      if (type) headers['content-type'] = type;
+      if (site) headers['sec-fetch-site'] = site;
+      const res = await app.request('http://127.0.0.1:5177/api/compare', { method: 'POST', headers, body: '{"entity":"User","limit":1,"repeat":1,"strategies":["joined"],"explain":false}' });
+      const own = origin === 'http://127.0.0.1:5177';
+      const allowed = own && (site === undefined || site === 'same-origin' || site === 'none') && type === 'application/json';
+      if (allowed) expect(res.status, `${origin} ${type} ${site}`).toBe(200);
+      else expect([403, 415], `${origin} ${type} ${site}`).toContain(res.status);
+      await res.arrayBuffer();
+      checked++;
+    }
+    expect(checked).toBe(400);
+    for (let i = 0; i < 200; i++) {
+      const segment = pick(['nope', 'compare', 'health%00', 'schema/x', '..%2Fhealth', 'HEALTH', 'health/', '%2e', 'entities.json', '']);
+      const method = pick(['GET', 'PUT', 'DELETE', 'PATCH']);
+      const res = await app.request(`http://127.0.0.1:5177/api/${segment}`, { method, headers: { host: '127.0.0.1:5177', 'content-type': 'application/json' } });
+      expect(res.status, `${method} /api/${segment}`).toBe(404);
+      expect(res.headers.get('content-type') ?? '', `${method} /api/${segment}`).toMatch(/application\/json/);
+      await res.arrayBuffer();
+    }
+  });
+
+  it('answers 400, never 500, for where-objects built to break the validator or MikroORM', async () => {
+    const app = createApp(ctx);
+    const builtins = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupGetter__'];
+    const nested = (depth: number): unknown => (depth === 0 ? { id: 1 } : { $and: [nested(depth - 1)] });
+    const wheres: unknown[] = [
+      ...builtins.map((k) => ({ [k]: 1 })),
+      ...builtins.map((k) => ({ posts: { [k]: { $eq: 1 } } })),
+      ...builtins.map((k) => ({ name: { [k]: 1 } })),
+      { name: { $contains: 'a' } }, { name: { $contained: { a: 1 } } }, { name: { $overlap: [1, 2] } }, { id: { $contains: [1] } },
+      { posts: { title: { $contains: { deep: [1, { x: 2 }] } } } },
+      nested(13), nested(200), nested(2000),
+      { id: { $in: Array.from({ length: 1001 }, (_, i) => i) } },
+      { $or: Array.from({ length: 2000 }, (_, i) => ({ id: i })) },
+    ];
+    for (const where of wheres) {
+      // A computed "__proto__" key is an own property, which JSON.stringify writes as data (as JSON.parse reads it).
+      const body = JSON.stringify({ entity: 'User', where, limit: 1, repeat: 1, strategies: ['joined'], explain: false });
+      const raw = body;
+      const res = await app.request('http://127.0.0.1:5177/api/compare', { method: 'POST', headers: { host: '127.0.0.1:5177', 'content-type': 'application/json' }, body: raw });
+      const text = await res.text();
+      expect(res.status, `${raw.slice(0, 160)} -> ${text.slice(0, 200)}`).toBe(400);
+      expect((JSON.parse(text) as { error: string }).error.length).toBeGreaterThan(10);
+    }
+  });
+});

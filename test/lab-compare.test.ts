@@ -262,7 +262,7 @@ describe.each(targets)('strategy lab on $name', (target) => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(((await res.json()) as { error: string }).error).toMatch(message);
     }
-    const res = await app.request('/api/compare', { method: 'POST', body: 'not json' });
+    const res = await app.request('/api/compare', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' });
     expect(res.status).toBe(400);
     p0.off('acquire', count);
     expect(acquired).toBe(0);

@@ -9,8 +9,9 @@ import type { CompareEvent, CompareReport, CompareRequestInput, EntitiesResponse
 import { ndjsonType } from '../common/lab-types.ts';
 import type { CascadeReport } from '../common/cascade-types.ts';
 import type { Table } from '../common/schema-model.ts';
+import type { DriftResponse, Health, LintResponse } from '../common/api-types.ts';
 
-export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse, CompareEvent, CascadeReport, Table };
+export type { SchemaModel, SchemaSource, Finding, DiagramResponse, CompareReport, CompareRequestInput, EntitiesResponse, CompareEvent, CascadeReport, Table, DriftResponse, Health, LintResponse };
 
 export class ApiError extends Error {
   readonly status: number;
@@ -55,16 +56,6 @@ const query = (params: Record<string, string | number | boolean | null | undefin
 
 // ---- Shapes ------------------------------------------------------------------------------
 
-export interface Health {
-  ok: boolean;
-  project: string;
-  database: { kind: string; display: string; label?: string; serverVersion: string };
-  rowsAre: 'exact' | 'estimated';
-  tables: Record<string, number>;
-  /** What drift compares with: the user's project, or relscope's built-in demo model. */
-  orm?: { model: 'project' | 'demo'; label: string; databaseHasModel: boolean };
-}
-
 export interface DiagramParams {
   source: SchemaSource;
   focus?: string | null;
@@ -82,8 +73,8 @@ export const api = {
   schema: (source: SchemaSource, signal?: AbortSignal) => request<SchemaModel>(`/schema${query({ source })}`, { signal }),
   diagram: (p: DiagramParams, signal?: AbortSignal) =>
     request<DiagramResponse>(`/diagram${query({ source: p.source, format: 'mermaid', focus: p.focus, depth: p.focus ? p.depth : null, schema: p.schema, layout: p.layout ?? null })}`, { signal }),
-  drift: (signal?: AbortSignal) => request<unknown>('/drift', { signal }).then(findingsOf),
-  lint: (source: SchemaSource, signal?: AbortSignal, options: { drift?: 'off' } = {}) => request<unknown>(`/lint${query({ source, drift: options.drift })}`, { signal }).then(findingsOf),
+  drift: (signal?: AbortSignal) => request<DriftResponse>('/drift', { signal }).then((body) => body.findings),
+  lint: (source: SchemaSource, signal?: AbortSignal, options: { drift?: 'off' } = {}) => request<LintResponse>(`/lint${query({ source, drift: options.drift })}`, { signal }).then((body) => body.findings),
   entities: (signal?: AbortSignal) => request<EntitiesResponse>('/entities', { signal }),
   cascade: (entity: string, id: string, signal?: AbortSignal) => request<CascadeReport>(`/cascade${query({ entity, id })}`, { signal }),
   compare: (body: CompareRequestInput, signal?: AbortSignal) => request<CompareReport>('/compare', { method: 'POST', body: JSON.stringify(body), signal }),
@@ -141,11 +132,4 @@ export function sharedHealth(): Promise<Health> {
     throw error;
   });
   return healthOnce;
-}
-
-/** GET /drift and /lint answer { findings, counts, … }; a bare array is accepted too. */
-function findingsOf(body: unknown): Finding[] {
-  if (Array.isArray(body)) return body as Finding[];
-  if (body && typeof body === 'object' && Array.isArray((body as { findings?: unknown }).findings)) return (body as { findings: Finding[] }).findings;
-  return [];
 }

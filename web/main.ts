@@ -12,11 +12,11 @@ import { compareView } from './views/compare.ts';
 import { requestsView } from './views/requests.ts';
 import { notFoundView } from './views/not-found.ts';
 import { errorBox } from './ui.ts';
+import type { ViewInstance } from './view.ts';
 
-export interface ViewInstance {
-  update(route: Route): void;
-  destroy(): void;
-}
+// Views import ViewInstance from ./view.ts, not from here (no import cycle with the shell).
+// Kept re-exported until every view has moved its import.
+export type { ViewInstance } from './view.ts';
 
 declare global {
   interface Window {

@@ -191,6 +191,9 @@ export function layoutSql(sql: string): Line[] {
       if (prev.text === '(' || prev.text === '.' || prev.text === '::') pendingSpace = false;
     }
     emit(t);
+    // A line comment runs to the end of the line: what follows must start a new one, or it
+    // would read as part of the comment.
+    if (t.kind === 'comment' && t.text.startsWith('--')) newLine(base);
   }
   if (line.tokens.length > 0) lines.push(line);
   return lines;

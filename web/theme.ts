@@ -22,10 +22,9 @@ export function currentTheme(): Theme {
 
 let applied: Theme | null = null;
 function apply(): void {
-  const mode = themeMode();
-  if (mode === 'auto') delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = mode;
+  // Always the resolved theme ("auto" follows the system): styles.css has one dark block.
   const theme = currentTheme();
+  document.documentElement.dataset.theme = theme;
   document.documentElement.style.colorScheme = theme;
   if (theme !== applied) {
     const first = applied === null;

@@ -1,5 +1,5 @@
 import { databaseHelp, databaseOptions, parseCommand } from './options.ts';
-import { openContext } from './export.ts';
+import { openContext } from './options.ts';
 import { UserError } from '../errors.ts';
 import { previewCascade, type CascadeFieldNames } from '../cascade/preview.ts';
 import { formatCascadeMarkdown, formatCascadeText } from '../../common/cascade-types.ts';

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { databaseHelp, databaseOptions, parseCommand } from './options.ts';
-import { diagramModel, driftFor, openContext, parseSource } from './export.ts';
+import { databaseHelp, databaseOptions, openContext, parseCommand } from './options.ts';
+import { diagramModel, driftFor, parseSource } from './export.ts';
 import { checkDocsOptions, checkFolder } from './docs.ts';
 import { UserError } from '../errors.ts';
 import { filterSchemas, loadModel, parseSchemaList } from '../schema/load.ts';
+import { cliFields, exportDrift } from '../schema/service.ts';
 import { comparableJson, lineDiff, parseExport, renderExportText, type ExportSpec } from '../render/document.ts';
 
 export const summary = 'exit 1 when a file written by export no longer matches the schema (for CI)';
@@ -62,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
       const model = await diagramModel(ctx, spec, await loadModel(ctx, source, spec.schemas));
       // The header stays the file's own: comparing a db export with the orm source asks
       // whether the ORM would draw the same thing, not for a different header line.
-      expected = renderExportText(parsed.spec, model, await driftFor(ctx, spec, model)).text;
+      expected = renderExportText(parsed.spec, model, (await exportDrift(ctx, spec.format, spec.schemas, spec.drift)).findings).text;
       actual = text;
       remake = [
         `relscope export --source ${source} --format ${spec.format}`,

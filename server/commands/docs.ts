@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync 
 import { join } from 'node:path';
 import type pg from 'pg';
 import { databaseHelp, databaseOptions, parseCommand } from './options.ts';
-import { openContext, parseSource, resolveDrift, writeAtomically } from './export.ts';
+import { parseSource, resolveDrift, writeAtomically } from './export.ts';
+import { openContext } from './options.ts';
 import type { AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
 import { loadModel, parseSchemaList } from '../schema/load.ts';
@@ -81,7 +82,7 @@ export async function countTableRows(ctx: AppContext, model: SchemaModel): Promi
 
 async function buildFolder(ctx: AppContext, spec: DocsSpec, rows: RowCounts | 'count', flags: { drift?: boolean; noDrift?: boolean }) {
   const model = await loadModel(ctx, spec.source, spec.schemas);
-  const decided = await resolveDrift(ctx, { format: 'markdown', source: spec.source }, model, flags);
+  const decided = await resolveDrift(ctx, { format: 'markdown', source: spec.source, schemas: spec.schemas }, model, flags);
   spec.drift = decided.enabled;
   const counts = rows === 'count' ? (spec.source === 'db' ? await countTableRows(ctx, model) : null) : rows;
   return renderDocs({ spec, model, drift: decided.findings, rows: counts });

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { databaseHelp, databaseOptions, contextFromOptions, parseCommand, parseIntegerOption } from './options.ts';
-import { isProjectContext, prepareDemo, type AppContext } from '../context.ts';
+import { databaseHelp, databaseOptions, openContext, parseCommand, parseIntegerOption } from './options.ts';
+import { isProjectContext, type AppContext } from '../context.ts';
 import { demoTables } from '../demo/schema.ts';
 import { UserError } from '../errors.ts';
-import { drift as computeDrift, type Finding } from '../schema/drift.ts';
+import type { Finding } from '../schema/drift.ts';
+import { cliFields, exportDrift, parseSource as parseSourceField } from '../schema/service.ts';
 import { loadModel, ormModel, parseSchemaList } from '../schema/load.ts';
 import { modelFromDatabase } from '../schema/from-catalog.ts';
 import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common/schema-model.ts';
@@ -30,7 +31,8 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
                         svg, png: the diagram rendered by Mermaid in headless Chromium
                         (needs the system's chromium: apt-get install chromium)
                         json: the schema model itself (see server/schema/model.ts)
-  --out FILE            write FILE (through a temp file and a rename) instead of stdout
+  --out FILE            write FILE instead of stdout (a regular file through a temp file
+                        and a rename; a symlink's target, a FIFO or a device directly)
   --focus TABLE         draw TABLE (name, schema.name or entity) and its neighbours only
   --depth N             hops around --focus (default 1)
   --collapse-pivots     draw each plain pivot table (e.g. user_team) as one m:n edge
@@ -75,23 +77,6 @@ export const exportOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/**
- * The context for export, check and lint. On the embedded database (the demo) the demo's
- * tables are created when it is still empty, as `serve` does, so a first `relscope export`
- * shows the nine demo tables; no rows are written.
- */
-export async function openContext(values: Parameters<typeof contextFromOptions>[0], use: Parameters<typeof contextFromOptions>[2] = {}): Promise<AppContext> {
-  const ctx = await contextFromOptions(values, process.cwd(), use);
-  if (ctx.target.kind !== 'embedded') return ctx;
-  try {
-    await prepareDemo(ctx);
-    return ctx;
-  } catch (error) {
-    await ctx.close();
-    throw error;
-  }
-}
-
 /** --edge-labels: orm or columns; the default follows the source (orm for the ORM's model). */
 export function parseEdgeLabels(raw: string | undefined, source: SchemaSource): EdgeLabels {
   if (raw === undefined) return source === 'orm' ? 'orm' : 'columns';
@@ -106,9 +91,7 @@ export async function diagramModel(ctx: AppContext, spec: Pick<ExportSpec, 'sour
 }
 
 export function parseSource(raw: string | undefined, fallback: SchemaSource = 'db'): SchemaSource {
-  if (raw === undefined) return fallback;
-  if (raw === 'orm' || raw === 'db') return raw;
-  throw new UserError(`--source must be orm or db, got "${raw}".`);
+  return parseSourceField(raw, cliFields, fallback);
 }
 
 function parseFormat(raw: string | undefined): ExportFormat {
@@ -120,15 +103,52 @@ function parseFormat(raw: string | undefined): ExportFormat {
   throw new UserError(`--format must be one of ${exportFormats.join(', ')}, got "${raw}".`);
 }
 
-/** Writes through a temp file in the same directory and a rename: never a half-written FILE. */
+/**
+ * Writes `path` without ever leaving it half-written and without replacing what is not a
+ * regular file:
+ * - a symlink is followed: its target is written (the link stays a link);
+ * - a FIFO, a character or block device (/dev/stdout, /dev/null) is written directly;
+ * - a regular file (or a new one) is written through a temp file in its own directory and a
+ *   rename, keeping the old file's permissions.
+ */
 export function writeAtomically(path: string, data: string | Buffer): void {
-  const full = resolve(path);
+  if (!path.trim()) throw new UserError('--out needs a file name; leave --out out to write to stdout.');
+  const fail = (error: unknown): never => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENXIO' ? 'it is a socket or a FIFO without a reader' : (error as Error).message;
+    throw new UserError(`Cannot write ${path}: ${reason}.`, { exitCode: 1, cause: error });
+  };
+  let full = resolve(path);
+  // Follow symlinks (also chains and dangling ones, whose target is created).
+  for (let hops = 0; ; hops++) {
+    let link: string;
+    try {
+      if (!lstatSync(full).isSymbolicLink()) break;
+      link = readlinkSync(full);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
+      return fail(error);
+    }
+    if (hops >= 40) throw new UserError(`Cannot write ${path}: too many levels of symbolic links.`, { exitCode: 1 });
+    full = resolve(dirname(full), link);
+  }
   const dir = dirname(full);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`Cannot write ${path}: the directory ${dir} does not exist.`);
-  if (existsSync(full) && statSync(full).isDirectory()) throw new UserError(`Cannot write ${path}: it is a directory; name a file.`);
+  const existing = existsSync(full) ? statSync(full) : null;
+  if (existing?.isDirectory()) throw new UserError(`Cannot write ${path}: it is a directory; name a file.`);
+  if (existing && !existing.isFile()) {
+    // A FIFO or device: write into it, never replace it.
+    try {
+      writeFileSync(full, data);
+    } catch (error) {
+      fail(error);
+    }
+    return;
+  }
   const temp = join(dir, `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(temp, data);
+    writeFileSync(temp, data, existing ? { mode: existing.mode & 0o7777 } : {});
+    if (existing) chmodSync(temp, existing.mode & 0o7777); // the umask narrowed it
     renameSync(temp, full);
   } catch (error) {
     try {
@@ -136,13 +156,12 @@ export function writeAtomically(path: string, data: string | Buffer): void {
     } catch {
       // nothing was written
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`Cannot write ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}.`, { exitCode: 1, cause: error });
+    fail(error);
   }
 }
 
 /** Drift for markdown: explicit flags win; by default on for db when it holds any of the ORM's tables. */
-export async function resolveDrift(ctx: AppContext, spec: Pick<ExportSpec, 'format' | 'source'>, model: SchemaModel, flags: { drift?: boolean; noDrift?: boolean }): Promise<{ enabled: boolean; findings: Finding[] | null }> {
+export async function resolveDrift(ctx: AppContext, spec: Pick<ExportSpec, 'format' | 'source' | 'schemas'>, model: SchemaModel, flags: { drift?: boolean; noDrift?: boolean }): Promise<{ enabled: boolean; findings: Finding[] | null }> {
   if (spec.format !== 'markdown') return { enabled: false, findings: null };
   if (flags.drift && flags.noDrift) throw new UserError('--drift and --no-drift exclude each other.');
   if (flags.noDrift || (!flags.drift && spec.source === 'orm')) return { enabled: false, findings: null };
@@ -152,21 +171,14 @@ export async function resolveDrift(ctx: AppContext, spec: Pick<ExportSpec, 'form
     const demoIds = new Set(demoTables.map((t) => `public.${t}`));
     if (!model.tables.some((t) => demoIds.has(t.id))) return { enabled: false, findings: null };
   }
-  const orm = spec.source === 'orm' ? model : await ormModel(ctx);
-  const db = spec.source === 'db' ? model : await loadModel(ctx, 'db');
-  if (!flags.drift) {
-    const dbIds = new Set(db.tables.map((t) => t.id));
-    if (!orm.tables.some((t) => dbIds.has(t.id))) return { enabled: false, findings: null };
-  }
-  return { enabled: true, findings: computeDrift(orm, db) };
+  // The ORM's and the database's models, both read for the export's schemas (schema service).
+  return exportDrift(ctx, 'markdown', spec.schemas, flags.drift ? true : 'auto');
 }
 
 /** Drift notes for a spec whose `drift` flag is already decided (check re-creating an export). */
-export async function driftFor(ctx: AppContext, spec: ExportSpec, model: SchemaModel): Promise<Finding[] | null> {
+export async function driftFor(ctx: AppContext, spec: ExportSpec): Promise<Finding[] | null> {
   if (spec.format !== 'markdown' || !spec.drift) return null;
-  const orm = spec.source === 'orm' ? model : await ormModel(ctx);
-  const db = spec.source === 'db' ? model : await loadModel(ctx, 'db');
-  return computeDrift(orm, db);
+  return (await exportDrift(ctx, spec.format, spec.schemas, true)).findings;
 }
 
 function note(diagram: Diagram | null): void {
@@ -187,6 +199,7 @@ export async function run(argv: string[]): Promise<number> {
   const depth = parseIntegerOption('depth', values.depth, 1, 0, 20);
   if (values.focus !== undefined && !values.focus.trim()) throw new UserError('--focus needs a table name.');
   if (format === 'json' && values.focus) throw new UserError('--focus applies to diagrams (mermaid, markdown, svg, png); the json export is always the whole model.');
+  if (values.out !== undefined && !values.out.trim()) throw new UserError('--out needs a file name; leave --out out to write to stdout.');
   if (format === 'png' && !values.out && process.stdout.isTTY) throw new UserError('--format png writes binary data: pass --out FILE.png (or redirect stdout).');
   const spec: ExportSpec = {
     format,
@@ -226,7 +239,7 @@ export async function run(argv: string[]): Promise<number> {
       diagram = rendered.diagram;
     }
     note(diagram);
-    if (values.out) {
+    if (values.out !== undefined) {
       writeAtomically(values.out, output);
       const size = typeof output === 'string' ? Buffer.byteLength(output) : output.length;
       console.error(`relscope: wrote ${values.out} (${format}, source ${source}, ${tableCount(model)}, ${size.toLocaleString('en-US')} bytes).`);

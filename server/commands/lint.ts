@@ -1,8 +1,8 @@
-import { databaseHelp, databaseOptions, parseCommand } from './options.ts';
-import { openContext, parseSource } from './export.ts';
+import { databaseHelp, databaseOptions, openContext, parseCommand } from './options.ts';
 import { UserError } from '../errors.ts';
-import { formatFindings, lint } from '../schema/lint.ts';
-import { loadModel, ormModel, filterSchemas, parseSchemaList } from '../schema/load.ts';
+import { formatFindings } from '../schema/lint.ts';
+import { parseSchemaList } from '../schema/load.ts';
+import { cliFields, driftAndLint, parseSource } from '../schema/service.ts';
 
 export const summary = 'drift (orm vs db) and schema advice, grouped by severity; exit 1 on errors';
 
@@ -30,15 +30,13 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  const source = parseSource(values.source);
+  const source = parseSource(values.source, cliFields);
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UserError(`--format must be text or json, got "${format}".`);
   const schemas = parseSchemaList(values.schema);
   const ctx = await openContext(values);
   try {
-    const orm = filterSchemas(await ormModel(ctx), schemas);
-    const db = await loadModel(ctx, 'db', schemas);
-    const result = lint(orm, db, source);
+    const result = (await driftAndLint(ctx, schemas)).lint(source);
     if (format === 'json') console.log(JSON.stringify(result, null, 2));
     else process.stdout.write(formatFindings(result.findings));
     return result.counts.error > 0 ? 1 : 0;

@@ -1,7 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { relative } from 'node:path';
-import { createContext, type AppContext } from '../context.ts';
+import { createContext, prepareDemo, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
+import { connectionUrl } from '../db/connect.ts';
 import { findConfig, searchedPaths } from '../project/discover.ts';
 
 /** Options every command that reads a database accepts. */
@@ -72,8 +73,9 @@ export async function contextFromOptions(values: DatabaseValues, cwd = process.c
   const explicit = values.db ?? envUrl;
   // Reading the metadata alone (export --source orm) needs no database at all: MikroORM
   // connects lazily, so a config without a connection gets a placeholder it never dials.
-  const dbUrl = explicit ?? project.configUrl ?? (lazy ? 'postgresql://127.0.0.1:5432/relscope_metadata_only' : null);
-  if (!dbUrl) throw new UserError(`${project.label} names no database (no dbName or clientUrl); pass --db postgresql://user@host:5432/dbname.`, { exitCode: 2 });
+  const rawUrl = explicit ?? project.configUrl ?? (lazy ? 'postgresql://127.0.0.1:5432/relscope_metadata_only' : null);
+  if (!rawUrl) throw new UserError(`${project.label} names no database (no dbName or clientUrl); pass --db postgresql://user@host:5432/dbname.`, { exitCode: 2 });
+  const dbUrl = connectionUrl(rawUrl);
   const urlOrigin = explicit ? { kind: 'option' as const } : { kind: 'config' as const, config: relative(cwd, project.configPath) || project.configPath };
   // Entity discovery needs no database: a broken entity is reported before connecting, and
   // nothing starts half-broken.
@@ -105,4 +107,21 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr) {
     stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(2)}/${total} ${label.padEnd(48).slice(0, 48)}`);
     if (done === total) stream.write('\n');
   };
+}
+
+/**
+ * The context for export, check and lint. On the embedded database (the demo) the demo's
+ * tables are created when it is still empty, as `serve` does, so a first `relscope export`
+ * shows the nine demo tables; no rows are written.
+ */
+export async function openContext(values: DatabaseValues, use: { database?: 'now' | 'lazy' } = {}): Promise<AppContext> {
+  const ctx = await contextFromOptions(values, process.cwd(), use);
+  if (ctx.target.kind !== 'embedded') return ctx;
+  try {
+    await prepareDemo(ctx);
+    return ctx;
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
 }

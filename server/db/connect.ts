@@ -39,7 +39,7 @@ export interface OpenOptions {
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseTarget> {
   if (options.dbUrl) {
-    const url = normaliseUrl(options.dbUrl);
+    const url = connectionUrl(options.dbUrl);
     if (!options.lazy) await assertReachable(url, 5000, options.urlOrigin);
     return { kind: 'external', url, display: redactUrl(url), label: shortLabel(url), urlOrigin: options.urlOrigin, close: async () => {} };
   }
@@ -47,7 +47,10 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseTarget
   const info = await embedded.start();
   return {
     kind: 'embedded',
-    url: info.url,
+    // Follows the child: a restart that had to take another port changes it.
+    get url() {
+      return embedded.lastUrl ?? info.url;
+    },
     display: `embedded PostgreSQL ${info.version} (PGlite) in ${embedded.dataDir}`,
     label: 'embedded PGlite',
     embedded,
@@ -55,7 +58,13 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseTarget
   };
 }
 
-function normaliseUrl(raw: string): string {
+/**
+ * The connection string relscope uses everywhere: a password given in any form (userinfo,
+ * `?password=`, $PGPASSWORD) ends up in the userinfo, the one place every client reads
+ * (MikroORM parses clientUrl itself and ignores `?password=`; pg would then be handed no
+ * string and fail with "SASL: client password must be a string").
+ */
+export function connectionUrl(raw: string, env: NodeJS.ProcessEnv = process.env): string {
   let parsed: URL;
   try {
     parsed = new URL(raw);
@@ -65,8 +74,15 @@ function normaliseUrl(raw: string): string {
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new UserError(`--db / DATABASE_URL uses "${parsed.protocol.replace(':', '')}"; relscope reads PostgreSQL only (postgresql://user@host:5432/dbname).`);
   }
-  return raw;
+  const fromQuery = parsed.searchParams.get('password');
+  parsed.searchParams.delete('password');
+  const password = parsed.password ? decodeURIComponent(parsed.password) : (fromQuery ?? env.PGPASSWORD ?? '');
+  if (password) parsed.password = encodeURIComponent(password);
+  return parsed.toString();
 }
+
+/** Query parameters that hold a secret (`password`, `sslpassword`, ...). */
+const secretParam = /pass|secret|token|key$/i;
 
 /** host:port/database, without user or password. */
 export function shortLabel(url: string): string {
@@ -82,6 +98,7 @@ export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const name of [...parsed.searchParams.keys()]) if (secretParam.test(name)) parsed.searchParams.set(name, '***');
     return parsed.toString();
   } catch {
     return '(unparseable database URL)';
@@ -118,6 +135,7 @@ export function describeConnectError(url: string, error: unknown, origin?: UrlOr
 
 export async function assertReachable(url: string, timeoutMs = 5000, origin?: UrlOrigin): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {}); // the query or connect in flight rejects on its own
   try {
     await client.connect();
     await client.query('select 1');
@@ -142,6 +160,8 @@ export function createPool(target: Pick<DatabaseTarget, 'kind' | 'url'>): pg.Poo
   });
   // An idle client whose database went away: the pool drops it, the next request reconnects.
   pool.on('error', () => {});
+  // And one that is checked out (see withPooledClient): never an unhandled 'error' event.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
@@ -152,13 +172,21 @@ export async function withPooledClient<T>(pool: pg.Pool, url: string, work: (cli
   } catch (error) {
     throw new DatabaseUnavailableError(describeConnectError(url, error, origin), error);
   }
+  // pg-pool removes its own error listener while a client is checked out; a connection lost
+  // meanwhile (the embedded database killed) would then be an unhandled 'error' event that
+  // ends the whole process. Here it only marks the client broken: the query in flight rejects
+  // on its own and ends this request alone.
   let broken = false;
+  const lost = () => { broken = true; };
+  client.on('error', lost);
   try {
     return await work(client);
   } catch (error) {
-    broken = isConnectionError(error);
+    broken ||= isConnectionError(error);
     throw error;
   } finally {
+    client.off('error', lost);
+    if (broken) client.on('error', () => {}); // it is being destroyed; late socket errors are moot
     client.release(broken || undefined);
   }
 }

@@ -52,6 +52,11 @@ export class EmbeddedPostgres {
     return this.info.url;
   }
 
+  /** The address of the running child, or of the last one while it restarts. */
+  get lastUrl(): string | undefined {
+    return this.lastPort ? `postgresql://postgres@127.0.0.1:${this.lastPort}/postgres` : undefined;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
@@ -80,6 +85,9 @@ export class EmbeddedPostgres {
       execArgv: [],
     });
     this.child = child;
+    // The lock names the child too: a later relscope must not take the directory over while
+    // a child of a crashed relscope still has it open.
+    if (child.pid) writeFileSync(this.lockFile, `${process.pid} ${child.pid}`);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
 
@@ -121,7 +129,7 @@ export class EmbeddedPostgres {
     });
     this.lastPort = ready.port;
     this.info = {
-      url: `postgresql://postgres@127.0.0.1:${ready.port}/postgres`,
+      url: this.lastUrl!,
       port: ready.port,
       version: ready.version,
       startMs: performance.now() - started,
@@ -183,9 +191,17 @@ export class EmbeddedPostgres {
   private takeLock(): void {
     mkdirSync(resolve(this.dataDir, '..'), { recursive: true });
     if (existsSync(this.lockFile)) {
-      const holder = Number(readFileSync(this.lockFile, 'utf8').trim());
+      const [holder = 0, child = 0] = readFileSync(this.lockFile, 'utf8').trim().split(/\s+/).map(Number);
       if (holder && holder !== process.pid && isAlive(holder)) {
         throw new UserError(`The embedded database in ${this.dataDir} is in use by another relscope process (pid ${holder}). Stop it, or pass --db URL to use a PostgreSQL server.`, { exitCode: 1 });
+      }
+      if (child && child !== this.child?.pid && servesDirectory(child, this.dataDir)) {
+        // Left by a relscope that died: it stops by itself once it notices its parent is gone.
+        const deadline = Date.now() + 5000;
+        while (servesDirectory(child, this.dataDir) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        if (servesDirectory(child, this.dataDir)) {
+          throw new UserError(`The embedded database in ${this.dataDir} is still open by process ${child}, left by a relscope that stopped (pid ${holder}). Stop it (kill ${child}) and run again.`, { exitCode: 1 });
+        }
       }
     }
     writeFileSync(this.lockFile, String(process.pid));
@@ -193,11 +209,27 @@ export class EmbeddedPostgres {
 
   private releaseLock(): void {
     try {
-      if (existsSync(this.lockFile) && readFileSync(this.lockFile, 'utf8').trim() === String(process.pid)) rmSync(this.lockFile);
+      if (existsSync(this.lockFile) && readFileSync(this.lockFile, 'utf8').trim().split(/\s+/)[0] === String(process.pid)) rmSync(this.lockFile);
     } catch {
       // A lock we cannot remove is taken over next time: it names a dead process.
     }
   }
+}
+
+/**
+ * Whether `pid` is an embedded-database child serving `dataDir`: read from its environment
+ * on Linux (a recycled pid is another program); elsewhere, whether it is alive at all.
+ */
+function servesDirectory(pid: number, dataDir: string): boolean {
+  if (!isAlive(pid)) return false;
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ESRCH'; // no /proc (or not ours to read): assume it is
+  }
+  return environ.split('\0').includes(`RELSCOPE_PGLITE_DIR=${dataDir}`);
 }
 
 function isAlive(pid: number): boolean {

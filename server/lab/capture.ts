@@ -114,11 +114,6 @@ export async function capture<T>(work: () => Promise<T>, session: CaptureSession
   return { value, session };
 }
 
-/** The session of the current async context, if any. */
-export function currentSession(): CaptureSession | undefined {
-  return storage.getStore();
-}
-
 /** Runs `work` outside any capture session (EXPLAIN and bookkeeping queries must not be recorded). */
 export function uncaptured<T>(work: () => Promise<T>): Promise<T> {
   return storage.exit(work);

@@ -139,7 +139,7 @@ export function parsePopulate(meta: EntityMetadata, raw: unknown, field = 'popul
     let level = roots;
     const segments = path.split('.');
     segments.forEach((segment, i) => {
-      const prop = current.properties[segment];
+      const prop = ownProperty(current, segment);
       const relations = relationsOf(current).map((r) => r.name);
       if (prop && relationKinds.has(prop.kind) && isInternalRelation(prop, current)) {
         throw new UserError(`${field}: in "${path}", "${segment}" is a relation MikroORM adds internally (the hidden inverse side of the unidirectional ${internalOwner(prop)}), not one of ${current.className}'s own: loading it measures nothing your code does; populate ${internalOwner(prop)} from its owner instead, or one of ${current.className}'s relations: ${listOrNone(relations)}.`);
@@ -198,6 +198,56 @@ const scalarOperators = new Set(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$l
 const relationOperators = new Set(['$eq', '$ne', '$in', '$nin', '$exists', '$some', '$none', '$every', '$not']);
 const collectionOperators = new Set(['$some', '$none', '$every']);
 
+/**
+ * The entity's own property `name`: never one inherited from Object.prototype, so that keys
+ * such as "constructor", "toString" or "__proto__" are unknown properties, not functions.
+ */
+function ownProperty(meta: EntityMetadata, name: string): EntityProperty | undefined {
+  return Object.hasOwn(meta.properties, name) ? meta.properties[name as keyof typeof meta.properties] as EntityProperty : undefined;
+}
+
+/** Bounds on a request's shape, checked before anything walks it recursively. */
+export const requestShapeLimits = { depth: 12, listItems: 1000, nodes: 10_000 } as const;
+
+/**
+ * Refuses a request nested deeper, with longer lists or with more values than
+ * `requestShapeLimits` allow (400, naming where). Iterative, so a where-object nested
+ * 100,000 deep is refused instead of overflowing the stack; runs in time linear in the body.
+ */
+export function checkShape(value: unknown, field: string): void {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: field, depth: 0 }];
+  let nodes = 0;
+  while (stack.length) {
+    const { value: v, path, depth } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= requestShapeLimits.depth) throw new UserError(`${path || 'The request'} is nested more than ${requestShapeLimits.depth} levels deep; simplify the condition.`);
+    const entries = Array.isArray(v) ? v.map((item, i) => [`[${i}]`, item] as const) : Object.entries(v).map(([k, item]) => [`.${k}`, item] as const);
+    if (Array.isArray(v) && v.length > requestShapeLimits.listItems) throw new UserError(`${path || 'The request'} has ${v.length.toLocaleString('en-US')} items; at most ${requestShapeLimits.listItems.toLocaleString('en-US')} are allowed.`);
+    nodes += entries.length;
+    if (nodes > requestShapeLimits.nodes) throw new UserError(`${field || 'The request'} has more than ${requestShapeLimits.nodes.toLocaleString('en-US')} values; at most that many are allowed.`);
+    for (const [key, item] of entries) stack.push({ value: item, path: path ? `${path}${key}` : key.replace(/^\./, ''), depth: depth + 1 });
+  }
+}
+
+/** Whether a property holds an array (text[], int[]) or JSON, for $contains / $contained / $overlap. */
+function containerKind(prop: EntityProperty): 'array' | 'json' | null {
+  const column = String(prop.columnTypes?.[0] ?? '').toLowerCase();
+  const type = String(prop.runtimeType ?? prop.type ?? '').toLowerCase();
+  if (prop.array || column.endsWith('[]') || type.endsWith('[]') || type === 'arraytype') return 'array';
+  if (column === 'json' || column === 'jsonb' || type === 'json' || type === 'jsontype' || type === 'object') return 'json';
+  return null;
+}
+
+function validateContainment(prop: EntityProperty, op: string, value: unknown, path: string): void {
+  const kind = containerKind(prop);
+  if (!kind) throw new UserError(`${path}.${op} applies to array and JSON properties; ${prop.name} is neither (use $eq, $in, $like, ...).`);
+  if (kind === 'array' && !(Array.isArray(value) && value.every(isScalar))) throw new UserError(`${path}.${op} must be a list of values, e.g. ["a", "b"], for the array property ${prop.name}.`);
+  if (kind === 'json') {
+    if (op === '$overlap') throw new UserError(`${path}.$overlap applies to array properties; ${prop.name} is JSON (use $contains or $contained).`);
+    if (typeof value !== 'object' || value === null) throw new UserError(`${path}.${op} must be a JSON object or array for the JSON property ${prop.name}.`);
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -226,7 +276,7 @@ export function validateWhere(meta: EntityMetadata, value: unknown, field: strin
       continue;
     }
     if (key.startsWith('$')) throw new UserError(`${path}: operator "${key}" is not allowed on an entity; use $and, $or or $not, or a property of ${meta.className}.`);
-    const prop = meta.properties[key];
+    const prop = ownProperty(meta, key);
     const names = Object.values(meta.properties).filter((p) => p.kind !== 'embedded').map((p) => p.name);
     if (!prop || prop.kind === 'embedded') throw new UserError(`${path}: "${key}" is not a property of ${meta.className}; properties: ${listOrNone(names)}.`);
     if (relationKinds.has(prop.kind)) validateRelationCondition(prop, v, field, path);
@@ -240,7 +290,7 @@ function validateScalarCondition(prop: EntityProperty, value: unknown, path: str
   for (const [op, v] of Object.entries(value)) {
     if (!scalarOperators.has(op)) throw new UserError(`${path}: "${op}" is not an operator allowed on ${prop.name}; operators: ${[...scalarOperators].join(', ')}.`);
     if (op === '$not') validateScalarCondition(prop, v, `${path}.$not`);
-    else if (op === '$contains' || op === '$contained' || op === '$overlap') JSON.stringify(v); // any JSON value (JSON and array columns)
+    else if (op === '$contains' || op === '$contained' || op === '$overlap') validateContainment(prop, op, v, path);
     else if (!isScalarOrList(v)) throw new UserError(`${path}.${op} must be a value or a list of values.`);
   }
 }
@@ -277,7 +327,7 @@ export function validateOrderBy(meta: EntityMetadata, value: unknown, field: str
   const check = (m: EntityMetadata, obj: unknown, at: string): void => {
     if (!isPlainObject(obj) || Object.keys(obj).length === 0) throw new UserError(`${at} must be an object such as {"id": "asc"}.`);
     for (const [key, v] of Object.entries(obj)) {
-      const prop = m.properties[key];
+      const prop = ownProperty(m, key);
       const names = Object.values(m.properties).filter((p) => p.kind === 'scalar' || p.kind === 'm:1' || p.kind === '1:1').map((p) => p.name);
       if (!prop || !(prop.kind === 'scalar' || prop.kind === 'm:1' || prop.kind === '1:1')) {
         throw new UserError(`${at}: cannot order by "${key}" on ${m.className}; properties: ${listOrNone(names)}.`);
@@ -304,7 +354,8 @@ function parseInteger(raw: unknown, field: string, limits: { min: number; max: n
 }
 
 function parseStrategies(raw: unknown, field: string): StrategyName[] {
-  if (raw === undefined || raw === null || raw === '') return [...strategyNames];
+  // Left out means all; given but empty ("" or --strategies '') is a mistake, as [""] is.
+  if (raw === undefined || raw === null) return [...strategyNames];
   const list = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) ? raw : null;
   if (!list || !list.every((s) => typeof s === 'string')) throw new UserError(`${field} must be a list of strategies: ${strategyNames.join(', ')}.`);
   const out: StrategyName[] = [];
@@ -338,17 +389,20 @@ export function resolveRequest(metadata: MetadataStorage, input: unknown, name: 
   if (!isPlainObject(input)) throw new UserError('The request body must be a JSON object with at least "entity".');
   const unknown = Object.keys(input).filter((k) => !knownFields.has(k));
   if (unknown.length) throw new UserError(`Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; fields: ${[...knownFields].join(', ')}.`);
+  checkShape(input, '');
   const body = input as unknown as CompareRequestInput;
   const meta = resolveEntity(metadata, body.entity, name('entity'));
   const { paths, tree } = parsePopulate(meta, body.populate, name('populate'));
 
   const whereRaw = parseJsonField(body.where ?? {}, name('where'));
+  if (typeof body.where === 'string') checkShape(whereRaw, name('where'));
   validateWhere(meta, whereRaw, name('where'));
   const where = whereRaw as Record<string, unknown>;
 
   let orderBy: Record<string, unknown>[];
   let orderByDefaulted = false;
   const orderRaw = parseJsonField(body.orderBy, name('orderBy'));
+  if (typeof body.orderBy === 'string') checkShape(orderRaw, name('orderBy'));
   if (orderRaw === undefined || orderRaw === null) {
     // LIMIT without ORDER BY may page differently per strategy: order by the key so all load the same roots.
     orderBy = [Object.fromEntries(meta.primaryKeys.map((pk) => [pk, 'asc']))];

@@ -17,7 +17,6 @@ import { defaultMermaidSyntax, mermaidSyntaxes, type MermaidSyntax } from '../sc
 
 export const exportFormats = ['mermaid', 'markdown', 'svg', 'png', 'json'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
-export type TextFormat = Exclude<ExportFormat, 'svg' | 'png'>;
 
 export interface ExportSpec {
   format: ExportFormat;

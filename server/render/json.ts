@@ -14,7 +14,3 @@ export function isSchemaModel(value: unknown): value is SchemaModel {
   const v = value as Partial<SchemaModel>;
   return typeof v.version === 'number' && (v.source === 'orm' || v.source === 'db') && Array.isArray(v.tables) && Array.isArray(v.relations) && Array.isArray(v.enums);
 }
-
-export function isCurrentVersion(model: SchemaModel): boolean {
-  return model.version === schemaModelVersion;
-}

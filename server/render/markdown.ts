@@ -8,6 +8,7 @@ import { isDrift } from '../../common/findings.ts';
 import type { Column, Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { viewFrom } from '../../common/relations.ts';
 import { planDiagramSet, type DiagramOptions } from './mermaid.ts';
+import { columnKeyFlags } from '../../common/keys.ts';
 
 export interface MarkdownOptions extends DiagramOptions {
   /** Drift findings (orm vs db) to list under each table; null leaves the notes out. */
@@ -38,11 +39,7 @@ export function anchor(text: string): string {
 }
 
 function columnKeys(table: Table, column: Column): string {
-  const keys: string[] = [];
-  if (table.primaryKey?.columns.includes(column.name)) keys.push('PK');
-  if (table.foreignKeys.some((f) => f.columns.includes(column.name))) keys.push('FK');
-  if (table.uniques.some((u) => u.columns.length === 1 && u.columns[0] === column.name)) keys.push('UK');
-  return keys.join(', ');
+  return columnKeyFlags(table, column).join(', ');
 }
 
 /** Where a table's section is: an anchor in one document, or another file (the docs folder). */

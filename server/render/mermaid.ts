@@ -22,6 +22,7 @@ import { UserError } from '../errors.ts';
 import type { Column, Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { defaultMermaidSyntax, diagramType, isPlainAttributeWord, portableWordOf, type MermaidSyntax } from '../schema/types.ts';
 import { diagramLimits } from '../../common/mermaid-config.ts';
+import { keyFlags } from '../../common/keys.ts';
 
 export type DiagramLimits = { maxTextSize: number; maxEntities: number; maxOverviewEntities: number; maxEdges: number };
 
@@ -64,6 +65,8 @@ export interface Diagram {
   overview: boolean;
   /** How many tables of the requested scope are not drawn. */
   omitted: number;
+  /** The id of the table `focus` resolved to (set only when a focus was given). */
+  focusTable?: string;
 }
 
 export interface RenderOptions {
@@ -151,23 +154,6 @@ export function tableLabel(table: Table, qualified: boolean): string {
   return qualified ? `${table.schema}.${table.name}` : table.name;
 }
 
-interface TableFacts {
-  pk: Set<string>;
-  fk: Set<string>;
-  uk: Set<string>;
-}
-
-function tableFacts(table: Table): TableFacts {
-  const uk = new Set<string>();
-  for (const u of table.uniques) if (u.columns.length === 1) uk.add(u.columns[0]!);
-  for (const i of table.indexes) if (i.unique && !i.primary && !i.where && i.expressions.length === 0 && i.columns.length === 1) uk.add(i.columns[0]!);
-  return {
-    pk: new Set(table.primaryKey?.columns ?? []),
-    fk: new Set(table.foreignKeys.flatMap((f) => f.columns)),
-    uk,
-  };
-}
-
 function relationLabel(relation: Relation): string {
   if (relation.kind === 'm:n') return relation.via ? relation.via.table.slice(relation.via.table.indexOf('.') + 1) : relation.columns.join(', ');
   return relation.columns.join(', ');
@@ -218,12 +204,9 @@ function collapseModeOf(options: Pick<DiagramOptions, 'collapsePivots' | 'collap
 function attributeBlock(table: Table, columns: Column[], head: string, attributes: boolean, orm: boolean, syntax: MermaidSyntax): string[] {
   if (!attributes || columns.length === 0) return [head];
   const lines = [`${head} {`];
-  const facts = tableFacts(table);
+  const flags = keyFlags(table);
   for (const column of columns) {
-    const keys: string[] = [];
-    if (facts.pk.has(column.name)) keys.push('PK');
-    if (facts.fk.has(column.name)) keys.push('FK');
-    if (facts.uk.has(column.name) && !facts.pk.has(column.name)) keys.push('UK');
+    const keys = flags.get(column.name) ?? [];
     let line = `${indent}${indent}${diagramType(column.type, syntax)} ${attributeName(column.name, syntax)}`;
     if (keys.length) line += ` ${keys.join(', ')}`;
     const comment = attributeComment(column.name, orm ? ormColumnComment(table, column) : column.comment, syntax);
@@ -489,6 +472,12 @@ function byDegree(model: SchemaModel, ids: string[], collapsePivots: CollapseMod
  * with columns when it fits, else names only, else the best-connected part that fits.
  */
 export function planDiagram(model: SchemaModel, options: DiagramOptions = {}): Diagram {
+  if (!options.focus) return planScope(model, options);
+  const focusTable = resolveTable(model, options.focus, options.focusLabel).id;
+  return { ...planScope(model, { ...options, focus: focusTable }), focusTable };
+}
+
+function planScope(model: SchemaModel, options: DiagramOptions): Diagram {
   const limits = limitsOf(options);
   const collapsePivots = collapseModeOf(options);
   const edgeLabels = options.edgeLabels ?? 'columns';
@@ -499,7 +488,7 @@ export function planDiagram(model: SchemaModel, options: DiagramOptions = {}): D
     const table = resolveTable(model, options.focus, options.focusLabel);
     if (table.kind === 'virtual') throw new UserError(`${options.focusLabel ?? '--focus'} ${options.focus}: ${table.entity ?? table.id} is a virtual entity (a query, no table), so no diagram shows it; pick a table.`);
     // Focusing on a pivot table means looking at it: draw it, not its collapsed edge.
-    if (collapsed.has(table.id)) return planDiagram(model, { ...options, focus: table.id, collapsePivots: false, collapseAssociations: false });
+    if (collapsed.has(table.id)) return planScope(model, { ...options, focus: table.id, collapsePivots: false, collapseAssociations: false });
     const depth = options.depth ?? 1;
     scope = neighbourhood(model, table.id, depth, collapsePivots);
     title = `${table.id} and ${depth} ${depth === 1 ? 'hop' : 'hops'} around it`;

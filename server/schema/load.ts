@@ -11,19 +11,29 @@ import { filterSchemas, type SchemaModel, type SchemaSource } from '../../common
 
 export { filterSchemas };
 
-const ormModels = new WeakMap<object, Promise<SchemaModel>>();
+/** The models a context has read, kept on the context itself (AppContext.models). */
+export interface ModelCache {
+  orm: Promise<SchemaModel> | null;
+  fingerprint: { at: number; value: Promise<string> } | null;
+  /** Database models by schema filter, least recently used first. */
+  db: Map<string, CachedModel>;
+}
 
-export type ModelContext = Pick<AppContext, 'target' | 'orm' | 'withClient'>;
+export function newModelCache(): ModelCache {
+  return { orm: null, fingerprint: null, db: new Map() };
+}
+
+export type ModelContext = Pick<AppContext, 'target' | 'orm' | 'withClient' | 'models'>;
 
 export function ormModel(ctx: ModelContext): Promise<SchemaModel> {
-  let model = ormModels.get(ctx);
-  if (!model) {
+  const cache = ctx.models;
+  if (!cache.orm) {
     // from-orm.ts imports MikroORM: loaded only when an ORM model is asked for.
-    model = ctx.orm().then(async (orm) => (await import('./from-orm.ts')).modelFromOrm(orm));
-    ormModels.set(ctx, model);
-    model.catch(() => ormModels.delete(ctx));
+    const model = ctx.orm().then(async (orm) => (await import('./from-orm.ts')).modelFromOrm(orm));
+    cache.orm = model;
+    model.catch(() => { if (cache.orm === model) cache.orm = null; });
   }
-  return model;
+  return cache.orm;
 }
 
 /**
@@ -41,15 +51,15 @@ const catalogFingerprintSql = `select ${['pg_namespace', 'pg_class', 'pg_attribu
  * change shows within a second.
  */
 const fingerprintTtlMs = 1000;
-const fingerprints = new WeakMap<object, { at: number; value: Promise<string> }>();
 
 export function catalogFingerprint(ctx: ModelContext): Promise<string> {
-  const cached = fingerprints.get(ctx);
+  const cache = ctx.models;
+  const cached = cache.fingerprint;
   if (cached && performance.now() - cached.at < fingerprintTtlMs) return cached.value;
   const value = ctx.withClient(async (client) => (await client.query<{ fingerprint: string }>(catalogFingerprintSql)).rows[0]!.fingerprint);
   const entry = { at: performance.now(), value };
-  fingerprints.set(ctx, entry);
-  value.catch(() => { if (fingerprints.get(ctx) === entry) fingerprints.delete(ctx); });
+  cache.fingerprint = entry;
+  value.catch(() => { if (cache.fingerprint === entry) cache.fingerprint = null; });
   return value;
 }
 
@@ -58,14 +68,12 @@ interface CachedModel {
   model: Promise<SchemaModel>;
 }
 
-const dbModels = new WeakMap<object, Map<string, CachedModel>>();
 const maxCachedFilters = 8;
 
 /** The database's model, read again only when the catalog fingerprint moved. */
 export async function dbModel(ctx: ModelContext, schemas?: string[] | null): Promise<SchemaModel> {
   const fingerprint = await catalogFingerprint(ctx);
-  let perContext = dbModels.get(ctx);
-  if (!perContext) dbModels.set(ctx, (perContext = new Map()));
+  const perContext = ctx.models.db;
   const key = schemas?.join('\u0000') ?? '';
   const cached = perContext.get(key);
   if (cached && cached.fingerprint === fingerprint) return cached.model;

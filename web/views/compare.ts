@@ -16,7 +16,7 @@ import { strategyNames, strategyDescriptions, compareLimits } from '../../common
 import { measureOrder } from '../../common/lab-types.ts';
 import type { CompareEvent, CompareRequestInput } from '../../common/lab-types.ts';
 import type { CompareReport, EntitiesResponse, EntityInfo, EntityRelationInfo, StrategyName, StrategyResult, StatementGroup, AdviceItem, SweepPoint } from '../../common/lab-types.ts';
-import type { ViewInstance } from '../main.ts';
+import type { ViewInstance } from '../view.ts';
 import { urlProblemsBanner } from './url-problems.ts';
 import { compareUrlProblems } from './compare-params.ts';
 
