@@ -27,8 +27,8 @@ export const summaries: Record<CommandName, string> = {
   check: 'exit 1 when a file written by export no longer matches the schema (for CI)',
   lint: 'drift (orm vs db) and schema advice, grouped by severity; exit 1 on errors',
   docs: 'write a docs folder (README, one page per table, schema.json), like tbls doc',
-  requests: 'the requests a traced app sent (relscope/trace): statements and N+1 findings',
-  cascade: 'what deleting one row would remove or null, and who does it (ORM or database)',
+  requests: 'requests traced in your app (relscope/trace) with their N+1 and duplicate findings',
+  cascade: 'what deleting one row would remove or null, by the ORM and by the database (nothing is deleted)',
 };
 
 async function usage(): Promise<string> {

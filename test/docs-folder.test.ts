@@ -4,31 +4,19 @@
  * files, same bytes twice, check 0 / 1 with a diff naming the changed column / 2, row counts
  * compared only with --rows, stale pages removed, and a README it did not write left alone.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { targets } from './helpers/targets.ts';
-import { main } from '../server/cli.ts';
+import { errorLines, runCli, type CliRun } from './helpers/cli.ts';
 import { mermaidBlocks, mermaidVersions, parseError } from './helpers/mermaid-versions.ts';
 import { pageSlug } from '../server/render/docs.ts';
 
-interface Run { code: number; out: string; err: string }
+type Run = CliRun;
 
-async function relscope(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(`${parts.join(' ')}\n`); });
-  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(`${parts.join(' ')}\n`); });
-  try {
-    const code = await main(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const relscope = runCli;
 
 function readTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -3,36 +3,19 @@
  * its target, a FIFO or device is written into and stays what it is, only a regular file is
  * replaced by a rename, and an empty name is bad input.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { targets } from './helpers/targets.ts';
-import { main } from '../server/cli.ts';
+import { errorLines, runCli, type CliRun } from './helpers/cli.ts';
 
-interface Run { code: number; out: string; err: string }
+type Run = CliRun;
 
-async function relscope(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(`${parts.join(' ')}\n`); });
-  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(`${parts.join(' ')}\n`); });
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    (rest.find((r) => typeof r === 'function') as ((e?: Error | null) => void) | undefined)?.(null);
-    return true;
-  }) as typeof process.stdout.write);
-  try {
-    return { code: await main(args), out: out.join(''), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const relscope = runCli;
 
-const errors = (run: Run) => run.err.split('\n').filter((l) => l && !l.includes('no MikroORM config found'));
+const errors = errorLines;
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'relscope-out-')); });

@@ -66,6 +66,9 @@ const commandPlans: Record<string, Plan> = {
   compare: (t) => [{ args: ['compare', t.compare.entity, '--populate', t.compare.populate, '--repeat', '1', '--sweep', '1,2', '--format', 'json'], codes: ok }],
   // The preview counts what a delete would remove; every format, plain and composite keys.
   cascade: (t) => t.cascade.flatMap((c, i) => [{ args: ['cascade', c.entity, c.id, '--format', i ? 'markdown' : 'json'], codes: ok }, ...(i ? [] : [{ args: ['cascade', c.entity, c.id], codes: ok }])]),
+  // requests reads a relscope server's traced requests (GET /api/requests), never the database;
+  // it takes no --db (exit 2), and no server answers on port 9 (exit 1): either way no query ran.
+  requests: () => [{ args: ['requests', '--url', 'http://127.0.0.1:9', '--format', 'json'], codes: [1, 2] }],
   // seed writes by design, into the demo's own tables; on a user project it must refuse.
   seed: {
     skip: (t) => (t.model === 'demo' ? 'seed (re)creates the demo tables by design; the demo database here is the fixture' : null),

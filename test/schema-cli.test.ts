@@ -3,43 +3,22 @@
  * main), on every test database: files that round-trip through check, exit codes, one-line
  * errors, and nothing written half-way.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { targets } from './helpers/targets.ts';
-import { main } from '../server/cli.ts';
+import { errorLines, runCli, type CliRun } from './helpers/cli.ts';
 import { modelFromDatabase } from '../server/schema/from-catalog.ts';
 import { planDiagram } from '../server/render/mermaid.ts';
 import { doctorRules } from '../server/schema/doctor.ts';
 
-interface Run { code: number; out: string; err: string }
+type Run = CliRun;
 
-/** Runs the CLI in this process, capturing what it prints. */
-async function relscope(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(`${parts.join(' ')}\n`); });
-  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(`${parts.join(' ')}\n`); });
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const callback = rest.find((r) => typeof r === 'function') as ((e?: Error | null) => void) | undefined;
-    callback?.(null);
-    return true;
-  }) as typeof process.stdout.write);
-  try {
-    const code = await main(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const relscope = runCli;
 
-/** Drops the "no MikroORM config found" notice the CLI prints in this repository. */
-const errors = (run: Run) => run.err.split('\n').filter((l) => l && !l.includes('no MikroORM config found'));
+const errors = errorLines;
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'relscope-cli-')); });

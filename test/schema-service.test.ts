@@ -4,39 +4,25 @@
  * the same schemas (export --schema used to compare the whole ORM model with one schema of
  * the database, so every ORM table elsewhere was "missing in the database").
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { main } from '../server/cli.ts';
+import { runCli } from './helpers/cli.ts';
 import { EmbeddedPostgres } from '../server/db/embedded.ts';
 import { apiFields, cliFields, parseDiagramRequest } from '../server/schema/service.ts';
 
-async function relscope(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => { out.push(`${parts.join(' ')}\n`); });
-  const error = vi.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => { err.push(`${parts.join(' ')}\n`); });
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    (rest.find((r) => typeof r === 'function') as ((e?: Error | null) => void) | undefined)?.(null);
-    return true;
-  }) as typeof process.stdout.write);
-  try {
-    return { code: await main(args), out: out.join(''), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const relscope = runCli;
 
 describe('diagram request validation', () => {
   it('names the API parameter or the CLI flag, with the same rules', () => {
-    expect(parseDiagramRequest({}, apiFields)).toEqual({ source: 'db', schemas: null, focus: null, depth: 1, collapsePivots: false });
+    expect(parseDiagramRequest({}, apiFields)).toEqual({ source: 'db', schemas: null, focus: null, depth: 1, collapsePivots: false, collapseAssociations: false, edgeLabels: 'columns', layout: null });
     expect(parseDiagramRequest({ source: 'orm', schema: 'a, b', focus: ' users ', depth: '3', collapsePivots: '1' }, apiFields))
-      .toEqual({ source: 'orm', schemas: ['a', 'b'], focus: 'users', depth: 3, collapsePivots: true });
+      .toEqual({ source: 'orm', schemas: ['a', 'b'], focus: 'users', depth: 3, collapsePivots: true, collapseAssociations: false, edgeLabels: 'orm', layout: null });
+    expect(() => parseDiagramRequest({ edgeLabels: 'names' }, apiFields)).toThrow('Parameter "edgeLabels" must be orm or columns, got "names".');
+    expect(() => parseDiagramRequest({ edgeLabels: 'names' }, cliFields)).toThrow('--edge-labels must be orm or columns, got "names".');
+    expect(() => parseDiagramRequest({ layout: 'grid' }, cliFields)).toThrow('--layout must be dagre, elk or auto, got "grid".');
     expect(() => parseDiagramRequest({ depth: '21' }, apiFields)).toThrow('Parameter "depth" must be an integer from 0 to 20, got "21".');
     expect(() => parseDiagramRequest({ focus: 'x', depth: '1.5' }, cliFields)).toThrow('--depth must be an integer from 0 to 20, got "1.5".');
     expect(() => parseDiagramRequest({ source: 'xml' }, apiFields)).toThrow('Parameter "source" must be orm or db, got "xml".');
@@ -72,7 +58,7 @@ describe('drift for --schema', () => {
   it('export --schema compares the ORM and the database in those schemas only', async () => {
     const side = await relscope(['export', '--format', 'markdown', '--source', 'db', '--schema', 'side', '--drift', ...args()]);
     expect(side.code, side.err).toBe(0);
-    expect(side.out).toContain('1 tables and 0 foreign keys in schema `side`');
+    expect(side.out).toContain('1 table and 0 foreign keys in schema `side`');
     // Before: "Drift between the ORM and the database: 9 errors" (every demo table "missing").
     expect(side.out).toMatch(/Drift between the ORM and the database: (none|0 errors)/);
     expect(side.out).not.toMatch(/missing/i);
