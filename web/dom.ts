@@ -75,6 +75,9 @@ const iconPaths: Record<string, string> = {
   chevron: 'M9 6l6 6-6 6-1.4-1.4 4.6-4.6-4.6-4.6z',
   table: 'M3 4h18v16H3zm2 5v4h6V9zm8 0v4h6V9zm-8 6v3h6v-3zm8 0v3h6v-3z',
   back: 'M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z',
+  diagram: 'M3 3h7v5H3zm11 0h7v5h-7zM8.5 16h7v5h-7zM5.5 8h2v4h-2zm11 0h2v4h-2zM5.5 12h13v2h-13zM11 14h2v2h-2z',
+  bars: 'M4 20V11h4v9zm6 0V4h4v16zm6 0v-6h4v6z',
+  list: 'M4 5h2v2H4zm4 0h12v2H8zM4 11h2v2H4zm4 0h12v2H8zm-4 6h2v2H4zm4 0h12v2H8z',
 };
 
 export function icon(name: keyof typeof iconPaths | string, size = 16): SVGSVGElement {

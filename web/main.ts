@@ -29,8 +29,12 @@ window.__relscope = { startedAt: performance.now() };
 const app = document.getElementById('app')!;
 const viewHost = h('main', { id: 'view', class: 'view', tabindex: '-1' });
 
-const navLink = (view: View, label: string) => {
-  const a = h('a', { href: `/${view}`, class: 'nav-link', 'data-view': view }, label);
+// Each link has an icon; on a phone only the current view keeps its label (styles.css), so
+// the others are named by aria-label.
+const navLink = (view: View, label: string, iconName: string) => {
+  const a = h('a', { href: `/${view}`, class: 'nav-link', 'data-view': view, 'aria-label': label },
+    h('span', { class: 'nav-icon', 'aria-hidden': 'true' }, icon(iconName, 16)),
+    h('span', { class: 'nav-label' }, label));
   a.addEventListener('click', (event) => {
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
@@ -68,7 +72,7 @@ const header = h('header', { class: 'topbar' },
     h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, icon('table', 18)),
     h('span', { class: 'brand-name' }, 'relscope'),
   ),
-  h('nav', { class: 'nav', 'aria-label': 'Views' }, navLink('diagram', 'Schema'), navLink('compare', 'Strategies'), navLink('requests', 'Requests')),
+  h('nav', { class: 'nav', 'aria-label': 'Views' }, navLink('diagram', 'Schema', 'diagram'), navLink('compare', 'Strategies', 'bars'), navLink('requests', 'Requests', 'list')),
   h('div', { class: 'spacer' }),
   dbPill,
   themeButton,

@@ -606,25 +606,21 @@ function strategyTable(report: CompareReport): HTMLElement {
   const maxRows = Math.max(...list.map((s) => s.rows));
   const winner = report.verdict.winner;
   const cell = (s: StrategyResult, ...children: Child[]) => h('td', { class: `${s.strategy === winner ? 'is-winner' : ''}`, 'data-strategy': s.strategy }, children);
-  const row = (label: string, title: string, render: (s: StrategyResult) => Child[], testid?: string) =>
-    h('tr', { 'data-testid': testid ?? null }, h('th', { scope: 'row', title }, label), list.map((s) => cell(s, ...render(s))));
-  return h('div', { class: 'table-scroll' },
-    h('table', { class: 'strategy-table', 'data-testid': 'strategy-table' },
-      h('thead', null, h('tr', null,
-        h('th', null, h('span', { class: 'sr-only' }, 'Metric')),
-        list.map((s) => h('th', { scope: 'col', class: s.strategy === winner ? 'is-winner' : '', 'data-strategy': s.strategy, 'data-testid': `strategy-col-${s.strategy}`, title: s.description },
-          h('div', { class: 'strategy-name' }, h('span', { class: 'swatch', style: `background:${strategyColors[s.strategy]}` }), s.strategy),
-          s.strategy === winner ? h('span', { class: 'badge badge-ok' }, 'fastest') : null,
-          s.status !== 'ok' ? h('span', { class: `badge ${s.status === 'error' ? 'badge-hot' : 'badge-warn'}`, title: s.error ?? '' }, s.status) : null,
-        )),
-      )),
-      h('tbody', null,
+  // One definition per metric; the table (wide screens) and the cards (phones) are drawn from it.
+  type Metric = { label: string; title: string; render: (s: StrategyResult) => Child[]; testid?: string };
+  const row = (label: string, title: string, render: (s: StrategyResult) => Child[], testid?: string): Metric => ({ label, title, render, testid });
+  const heading = (s: StrategyResult): Child[] => [
+    h('div', { class: 'strategy-name' }, h('span', { class: 'swatch', style: `background:${strategyColors[s.strategy]}` }), s.strategy),
+    s.strategy === winner ? h('span', { class: 'badge badge-ok' }, 'fastest') : null,
+    s.status !== 'ok' ? h('span', { class: `badge ${s.status === 'error' ? 'badge-hot' : 'badge-warn'}`, title: s.error ?? '' }, s.status) : null,
+  ];
+  const metrics: Metric[] = [
         row('Round trips', 'Statements sent by one run', (s) => [
           h('div', { class: 'big', 'data-testid': `round-trips-${s.strategy}`, 'data-value': s.roundTrips }, fmtInt(s.roundTrips)),
           bar(s.roundTrips, maxRt, strategyColors[s.strategy]),
         ], 'row-round-trips'),
         row('Runs', 'Measured runs behind the times (after one warm-up)', (s) => [
-          h('div', { 'data-testid': `runs-${s.strategy}` }, s.status === 'error' ? '0' : String(s.runs ?? s.wallMs.runs.length)),
+          h('div', { 'data-testid': `runs-${s.strategy}` }, s.status === 'error' ? '0' : String(s.runs?.measured ?? s.wallMs.runs.length)),
         ], 'row-runs'),
         row('Time', 'End-to-end load time per run (statements plus hydration): median, and the spread from fastest to slowest run; ≥: capped, a lower bound', (s) => [
           h('div', { class: 'big' }, s.status === 'capped' ? '≥ ' : '', fmtMs(s.wallMs.median)),
@@ -664,9 +660,28 @@ function strategyTable(report: CompareReport): HTMLElement {
         list.some((s) => s.notes.length || s.error)
           ? row('Notes', '', (s) => [s.error ? h('div', { class: 'small text-bad' }, s.error.split('\n')[0]) : null, ...s.notes.map((n) => h('div', { class: 'small muted' }, n))])
           : null,
-      ),
+  ].filter((m): m is Metric => m !== null);
+  const table = h('div', { class: 'table-scroll strategy-table-wrap' },
+    h('table', { class: 'strategy-table', 'data-testid': 'strategy-table' },
+      h('thead', null, h('tr', null,
+        h('th', null, h('span', { class: 'sr-only' }, 'Metric')),
+        list.map((s) => h('th', { scope: 'col', class: s.strategy === winner ? 'is-winner' : '', 'data-strategy': s.strategy, 'data-testid': `strategy-col-${s.strategy}`, title: s.description }, heading(s))),
+      )),
+      h('tbody', null, metrics.map((m) => h('tr', { 'data-testid': m.testid ?? null }, h('th', { scope: 'row', title: m.title }, m.label), list.map((s) => cell(s, ...m.render(s)))))),
     ),
   );
+  // On a phone (styles.css): one card per strategy, its metrics one under the other, instead of
+  // a table to scroll sideways. The same figures; the test ids stay on the table's. Only one of
+  // the two is displayed at a time, so assistive technology reads the figures once.
+  const cards = h('div', { class: 'strategy-cards' },
+    list.map((s) => {
+      const card = h('article', { class: `strategy-card${s.strategy === winner ? ' is-winner' : ''}`, 'data-strategy': s.strategy, 'aria-label': s.strategy },
+        h('header', { class: 'strategy-card-head' }, heading(s), h('p', { class: 'muted small strategy-card-about' }, s.description)),
+        h('dl', { class: 'strategy-card-metrics' }, metrics.map((m) => h('div', { class: 'strategy-card-metric' }, h('dt', { title: m.title }, m.label), h('dd', null, m.render(s))))));
+      for (const el of card.querySelectorAll('[data-testid]')) el.removeAttribute('data-testid');
+      return card;
+    }));
+  return h('div', { class: 'strategy-results' }, table, cards);
 }
 
 function runsStrip(s: StrategyResult): HTMLElement | null {

@@ -112,11 +112,18 @@ export function treeLayout(root: GraphNode): { pos: Map<number, { x: number; y: 
   return { pos, width: Math.max(1, slot) * (nodeW + gapX) - gapX, height: (maxDepth + 1) * (nodeH + gapY) - gapY };
 }
 
-function heat(share: number): number {
-  if (share >= 0.5) return 3;
-  if (share >= 0.2) return 2;
-  if (share >= 0.05) return 1;
-  return 0;
+/**
+ * How hot a node is drawn, 0–3: by its share of the plan's total, and (as PEV2 does) by its
+ * value against the largest node's, whichever is hotter. So the node that costs most is always
+ * marked, also when the time is spread over many nodes and none reaches a fifth of the total.
+ */
+export function heat(value: number, total: number, max: number): number {
+  if (!(value > 0) || !(total > 0) || !(max > 0)) return 0;
+  const share = value / total;
+  const relative = value / max;
+  const byShare = share >= 0.5 ? 3 : share >= 0.2 ? 2 : share >= 0.05 ? 1 : 0;
+  const byMax = relative >= 0.75 ? 3 : relative >= 0.4 ? 2 : relative >= 0.15 ? 1 : 0;
+  return Math.max(byShare, byMax);
 }
 
 const clip = (text: string, n: number) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
@@ -277,10 +284,11 @@ export function planGraph(root: GraphNode, options: { onPick?: (id: number | nul
   const paint = () => {
     const values = nodes.map((n) => metricValue(n, metric));
     const total = values.reduce((a, b) => a + b, 0);
+    const max = Math.max(0, ...values);
     nodes.forEach((n, i) => {
       const g = cards.get(n.id)!;
       const share = total > 0 ? values[i]! / total : 0;
-      g.setAttribute('data-heat', String(heat(share)));
+      g.setAttribute('data-heat', String(heat(values[i]!, total, max)));
       g.querySelector('.pg-metric')!.textContent = `${formatMetric(values[i]!, metric)}${total > 0 ? ` · ${Math.round(share * 100)}%` : ''}`;
       const flags: string[] = [];
       if ((n.misestimate ?? 0) >= 10) flags.push(`${n.misestimateDirection === 'under' ? '↑' : '↓'}${fmtFactor(n.misestimate)}`);
@@ -289,7 +297,7 @@ export function planGraph(root: GraphNode, options: { onPick?: (id: number | nul
       g.querySelector('.pg-flags')!.textContent = flags.join(' ');
       g.classList.toggle('is-picked', n.id === picked);
     });
-    legend.replaceChildren(h('span', { class: 'pg-legend-critical' }), ' critical path · line width: rows');
+    legend.replaceChildren(h('span', { class: 'pg-legend-critical' }), ' critical path · colour: own share (largest darkest) · line width: rows');
     mount(picker, segmented(`plan-metric-${uid}`, 'Highlight nodes by', (['time', 'rows', 'buffers', 'cost'] as PlanMetric[]).map((m) => ({
       value: m, label: metricLabels[m], title: m === 'time' && !analyzed ? 'No ANALYZE: no times in this plan' : `Colour each node by its own share of the plan’s ${metricLabels[m].toLowerCase()}`,
     })), metric, (m) => {
