@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { targets, contextFor } from './helpers/targets.ts';
 import { createApp } from '../server/api.ts';
+import { requestStore } from '../server/routes/requests.ts';
 import type { AppContext } from '../server/context.ts';
 
 /**
@@ -50,6 +51,21 @@ function randomQuery(rand: () => number): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
+/** Each answer (and its body) must come within this; a hang is a failure with its request named. */
+const answerMs = 20_000;
+
+async function within<T>(work: T | Promise<T>, label: string): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), answerMs); });
+  try {
+    return await Promise.race([work, late]);
+  } catch (error) {
+    throw new Error(`${label} threw: ${String(error)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('API fuzz', () => {
   let ctx: AppContext;
   beforeAll(async () => { ctx = await contextFor(targets[0]!); });
@@ -72,17 +88,32 @@ describe('API fuzz', () => {
       const query = randomQuery(rand);
       const init: RequestInit = { method, headers: { host: '127.0.0.1:5177', 'content-type': rand() < 0.8 ? 'application/json' : 'text/plain' } };
       if (method !== 'GET' && method !== 'HEAD') init.body = randomBody(rand);
-      const res = await app.request(`http://127.0.0.1:5177${path}${query}`, init);
+      const label = `${method} ${path}${query} ${String(init.body ?? '').slice(0, 120)}`;
+      const res = await within(app.request(`http://127.0.0.1:5177${path}${query}`, init), label);
+      if (!res) {
+        failures.push(`${label} -> no answer within ${answerMs} ms`);
+        continue;
+      }
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      if (res.status >= 500) failures.push(`${method} ${path}${query} ${String(init.body ?? '').slice(0, 120)} -> ${res.status} ${(await res.text()).slice(0, 200)}`);
+      if (res.status >= 500) failures.push(`${label} -> ${res.status} ${(await res.text()).slice(0, 200)}`);
       else if (res.status >= 400) {
         const body = await res.json().catch(() => null) as { error?: string } | null;
         if (!body || typeof body.error !== 'string' || body.error.length === 0) failures.push(`${method} ${path}${query} -> ${res.status} without a JSON error message`);
-      } else {
-        await res.arrayBuffer();
+      } else if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        // An event stream (GET /api/requests/stream) stays open by design: read its first
+        // event, then hang up as a closing page does.
+        const reader = res.body!.getReader();
+        const first = await within(reader.read(), label);
+        if (!first || first.done || !new TextDecoder().decode(first.value).startsWith('event: ')) failures.push(`${label} -> ${res.status} event stream without a first event`);
+        await reader.cancel();
+      } else if (!(await within(res.arrayBuffer(), label))) {
+        failures.push(`${label} -> ${res.status} body not finished within ${answerMs} ms`);
       }
     }
     expect(failures.slice(0, 10)).toEqual([]);
+    // Every event stream the fuzz hung up on has let go of the requests store.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((requestStore(ctx) as unknown as { listeners: Set<unknown> }).listeners.size).toBe(0);
     expect((await app.request('/api/health')).status).toBe(200);
     // Most of these inputs are invalid: the fuzz must actually reach the validators.
     const rejected = [...statuses].filter(([s]) => s >= 400 && s < 500).reduce((a, [, n]) => a + n, 0);
