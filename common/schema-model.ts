@@ -60,6 +60,16 @@ export interface EntityDeclaration {
   associationEntity: boolean;
   /** Relation properties in declaration order. */
   relations: PropertyDeclaration[];
+  /**
+   * The schema the entity's own metadata names (EntityMetadata.schema), null when it names none
+   * or the default one (the config's `schema`, else public). For an STI subclass this is what
+   * its queries use, which MikroORM does not copy from the root (doctor rule sti-schema).
+   */
+  schema?: string | null;
+  /** An STI subclass: the root entity whose table it shares (null / absent otherwise). */
+  stiRoot?: string | null;
+  /** An STI subclass: its discriminator value, when it declares one. */
+  discriminatorValue?: string | null;
 }
 
 /** One relation property with the options the checks read. */

@@ -13,6 +13,7 @@
  *   eager-to-many          warning  eager loading of a to-many relation
  *   nullable-required      warning  the ORM's required/optional disagrees with the column
  *   orphan-without-owner   warning  orphan removal of children that have another owner
+ *   sti-schema             error    an STI subclass without its root's schema (queries miss the table)
  *
  * Existing lint rules cover the rest a MikroORM user would expect: fk-not-indexed (m:1 without
  * an index), fk-type-mismatch (FK type vs PK type), one-to-one-not-unique. MikroORM itself
@@ -39,6 +40,7 @@ export const doctorRules: DoctorRule[] = [
   { code: 'eager-to-many', severity: 'warning', summary: 'eager loading of a 1:m or m:n collection' },
   { code: 'nullable-required', severity: 'warning', summary: 'a relation the ORM treats as required over a nullable column, or the reverse' },
   { code: 'orphan-without-owner', severity: 'warning', summary: 'orphan removal of children that have another owner (m:n targets, optional parents, two private owners)' },
+  { code: 'sti-schema', severity: 'error', summary: 'a single-table inheritance subclass that does not repeat its root\'s schema: its queries read the table unqualified' },
 ];
 
 /** What the ORM does to a child row when em.remove() deletes its parent (loaded children only). */
@@ -120,6 +122,19 @@ function columnsNotNull(c: Ctx, table: string, columns: string[]): boolean {
   return columns.some((name) => t.columns.find((x) => x.name === name)?.nullable === false);
 }
 
+/** The entity options an sti-schema fix sets, in the entity's own style. */
+function stiSchemaFix(e: EntityDeclaration, root: EntityDeclaration, schema: string): string {
+  const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const value = e.discriminatorValue != null ? `, discriminatorValue: ${q(e.discriminatorValue)}` : '';
+  if (e.style === 'decorators') {
+    return `// on class ${e.name} (other options as they are)\n@Entity({ schema: ${q(schema)}${value} })`;
+  }
+  const call = e.style === 'EntitySchema' ? 'new EntitySchema' : 'defineEntity';
+  const lines = [`name: ${q(e.name)},`, `schema: ${q(schema)}, // as on ${root.name}`];
+  if (e.discriminatorValue != null) lines.push(`discriminatorValue: ${q(e.discriminatorValue)},`);
+  return `// in ${e.name}'s ${call}({ ... }) options (the others as they are)\n${call}({\n${lines.map((l) => `  ${l}`).join('\n')}\n  // ...\n});`;
+}
+
 export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
   const declarations = orm.entities ?? [];
   if (!declarations.length) return [];
@@ -135,6 +150,22 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
   const code = (e: EntityDeclaration, sketch: PropertySketch) => inEntity(e.name, propertyCode(e.style, sketch));
   const push = (e: EntityDeclaration, prop: string, f: Omit<Finding, 'table' | 'entity' | 'property'> & { table?: string }) =>
     findings.push({ ...f, table: f.table ?? e.table!, entity: e.name, property: prop });
+
+  // ---- sti-schema: MikroORM (7.2.1) gives an STI subclass its root's tableName but not its
+  // schema (MetadataDiscovery.initSingleTableInheritance), and queries use the subclass's own.
+  for (const e of declarations) {
+    if (!e.stiRoot || !inModel(e)) continue;
+    const root = c.entities.get(e.stiRoot);
+    if (!root?.schema || (e.schema ?? null) === root.schema) continue;
+    const tableName = e.table!.slice(root.schema.length + 1);
+    const queried = e.schema ? `${e.schema}.${tableName}` : `an unqualified "${tableName}"`;
+    findings.push({
+      severity: 'error', code: 'sti-schema', table: e.table!, entity: e.name,
+      message: `${e.name} shares ${root.name}'s table ${e.table} (single-table inheritance) but does not declare its schema '${root.schema}': every query for ${e.name} reads ${queried}${e.schema ? '' : ` and fails with relation "${tableName}" does not exist (unless the search_path happens to include ${root.schema})`}.`,
+      why: `MikroORM 7.2.1 copies only the root's tableName to an STI subclass (MetadataDiscovery.initSingleTableInheritance), not its schema, while em.find, populate and every join to ${e.name} build their SQL from ${e.name}'s own metadata. The schema generator, migrations and foreign keys use the root's ${e.table}, so the tables, migrations and drift all look right and nothing fails until the first query for ${e.name}, or it works only on connections whose search_path happens to include ${root.schema}. Repeat the root's schema on each subclass.`,
+      fix: stiSchemaFix(e, root, root.schema),
+    });
+  }
 
   for (const e of declarations) {
     if (!inModel(e)) continue;

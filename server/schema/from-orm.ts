@@ -14,6 +14,7 @@ import {
   schemaModelVersion,
   sortModel,
   type Column,
+  type EntityDeclaration,
   type EnumType,
   type ForeignKey,
   type Index,
@@ -227,7 +228,27 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
     tables,
     enums: [...enums.values()],
     relations,
-    entities: entityDeclarations(orm, defaultSchema),
+    entities: withStiSchemas(entityDeclarations(orm, defaultSchema), [...metadata.getAll().values()], defaultSchema),
+  });
+}
+
+/**
+ * Adds, to the entities of a single-table inheritance hierarchy, each one's own metadata schema
+ * and, to a subclass, its root: MikroORM (7.2.1) copies only the root's tableName to a subclass,
+ * so the subclass's queries use its own schema (doctor rule sti-schema). Other entities are
+ * left as they are.
+ */
+function withStiSchemas(declarations: EntityDeclaration[], all: AnyMeta[], defaultSchema: string): EntityDeclaration[] {
+  const byName = new Map(all.map((m) => [m.className, m]));
+  const roots = new Set(all.filter(isStiChild).map((m) => m.root.className));
+  const own = (meta: AnyMeta) => (meta.schema && meta.schema !== '*' && meta.schema !== defaultSchema ? meta.schema : null);
+  return declarations.map((d) => {
+    const meta = byName.get(d.name);
+    if (!meta) return d;
+    if (roots.has(d.name) && !isStiChild(meta)) return { ...d, schema: own(meta) };
+    if (!isStiChild(meta)) return d;
+    const value = meta.discriminatorValue;
+    return { ...d, schema: own(meta), stiRoot: meta.root.className, discriminatorValue: value === undefined || value === null ? null : String(value) };
   });
 }
 
