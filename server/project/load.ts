@@ -40,7 +40,7 @@ export async function loadProject(found: FoundConfig, cwd: string, contextName?:
   const loader = prepareLoader(found.path, cwd, settings);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(found.path).href)) as Record<string, unknown>;
+    mod = esModuleInterop((await import(pathToFileURL(found.path).href)) as Record<string, unknown>);
   } catch (error) {
     throw new UserError(`Could not load the MikroORM config ${shown}: ${describeError(error, cwd)}${loaderHint(error, loader)}`, { exitCode: 1, cause: error });
   }
@@ -62,6 +62,19 @@ export async function loadProject(found: FoundConfig, cwd: string, contextName?:
   const preferTs = settings.preferTs !== false;
   if (process.env.RELSCOPE_DEBUG) console.error(`relscope: loaded ${label} with ${loader.detail}${loader.tsconfig ? ` (${relative(cwd, loader.tsconfig) || loader.tsconfig})` : ''}`);
   return { configPath: found.path, label, options: { ...options }, configUrl: connectionUrlOf(withEnvironment(options)), loader, preferTs };
+}
+
+/**
+ * A CommonJS config compiled from ESM syntax (a NestJS project: `exports.default = ...` with
+ * `__esModule`) imports as a namespace whose `default` is the whole `module.exports`, so its
+ * config sits one level down, at `default.default`. Unwraps it as TypeScript's and esbuild's
+ * interop helpers do. From source this happened unseen (tsx appends this same check to every
+ * dynamic import in the TypeScript it compiles, relscope's own included); the compiled build
+ * (dist/node) has no tsx in between, so it is done here, for both.
+ */
+export function esModuleInterop(mod: Record<string, unknown>): Record<string, unknown> {
+  const exported = mod.default;
+  return exported && typeof exported === 'object' && '__esModule' in exported ? (exported as Record<string, unknown>) : mod;
 }
 
 /** MikroORM's own rules for picking one config out of what the file exports (cli/searchConfiguration.js, 7.2). */
