@@ -77,7 +77,7 @@ const commandPlans: Record<string, Plan> = {
 };
 
 /** Query strings or bodies per API endpoint; an endpoint missing here is called bare (GET) or fails the test (POST). */
-const endpointPlans: Record<string, (t: Target) => { query?: string; body?: unknown }[]> = {
+const endpointPlans: Record<string, (t: Target) => { query?: string; body?: unknown; stream?: boolean }[]> = {
   'GET /health': () => [{}],
   'GET /schema': () => [{ query: 'source=orm' }, { query: 'source=db' }],
   'GET /diagram': () => [{ query: 'source=orm' }, { query: 'source=db&collapsePivots=1' }, { query: 'format=text' }],
@@ -86,6 +86,11 @@ const endpointPlans: Record<string, (t: Target) => { query?: string; body?: unkn
   'GET /entities': () => [{}],
   'POST /compare': (t) => [{ body: { entity: t.compare.entity, populate: t.compare.populate, repeat: 1, sweep: [1, 2] } }],
   'GET /cascade': (t) => t.cascade.map((c) => ({ query: `entity=${encodeURIComponent(c.entity)}&id=${encodeURIComponent(c.id)}` })),
+  // What relscope/trace sends: kept in memory, no query runs.
+  'POST /trace': () => [{ body: { v: 1, source: { pid: 1, app: 'readonly-test' }, dropped: 0, scopes: [{ id: 's1', name: 'GET /x', kind: 'scope', startedAt: 0, durationMs: 1, statements: [], statementsDropped: 0, findings: [] }] } }],
+  'GET /requests': () => [{}],
+  // Server-sent events stay open: read the first event, then hang up as a page does.
+  'GET /requests/stream': () => [{ stream: true }],
 };
 
 function apiEndpoints(): string[] {
@@ -195,8 +200,14 @@ describe.each(targets)('read-only: $label', ({ make }) => {
           }
           for (const call of plan ? plan(t) : [{}]) {
             const url = `${server.baseUrl}/api${path}${call.query ? `?${call.query}` : ''}`;
-            const response = await fetch(url, call.body === undefined ? {} : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.body) });
-            const text = await response.text();
+            const abort = new AbortController();
+            const response = await fetch(url, call.body === undefined ? { signal: abort.signal } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.body), signal: abort.signal });
+            let text: string;
+            if (call.stream) {
+              const reader = response.body!.getReader();
+              text = new TextDecoder().decode((await reader.read()).value);
+              abort.abort();
+            } else text = await response.text();
             ran.push(`${method} ${url.slice(server.baseUrl.length)}`);
             if (response.status !== 200) failures.push(`${method} ${url} answered ${response.status}: ${text.slice(0, 500)}`);
           }

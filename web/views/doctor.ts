@@ -53,9 +53,24 @@ export function cascadeReportView(report: CascadeReport): HTMLElement {
 }
 
 /** The side panel's cascade section for a table an entity maps. */
+/**
+ * The panel re-renders a table's details whenever lint or drift answers arrive; the preview's
+ * form and result are kept per table so that a key typed, or a preview shown, survives that.
+ */
+const keptSections = new Map<string, HTMLElement>();
+
 export function cascadeSection(table: Table): HTMLElement | null {
   if (!table.entity || table.kind !== 'table') return null;
-  const entity = table.entity;
+  const key = `${table.id}\u0000${table.entity}`;
+  const kept = keptSections.get(key);
+  if (kept) return kept;
+  const made = buildCascadeSection(table, table.entity);
+  keptSections.set(key, made);
+  if (keptSections.size > 20) keptSections.delete(keptSections.keys().next().value!);
+  return made;
+}
+
+function buildCascadeSection(table: Table, entity: string): HTMLElement {
   const pk = table.primaryKey?.columns ?? [];
   const result = h('div', { class: 'cascade-result', 'aria-live': 'polite' });
   const input = h('input', {
