@@ -56,7 +56,9 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Hono {
   app.all('/api/*', apiNotFound);
   const webRoot = options.webRoot;
   if (webRoot) {
-    app.use('/*', serveStatic({ root: webRoot }));
+    // Mounted only when the page is built (Hono warns on stderr about a missing root); until
+    // then every page path answers the one-line hint below.
+    if (existsSync(webRoot)) app.use('/*', serveStatic({ root: webRoot }));
     // The page routes itself from the URL; any other path gets index.html.
     app.get('*', (c) => {
       const index = join(webRoot, 'index.html');
