@@ -124,20 +124,3 @@ export function viewFrom(relation: Relation, tableId: string): RelationView {
     otherProperty: fromSide ? relation.toProperty : relation.fromProperty,
   };
 }
-
-/**
- * The one definition of a single-column unique key ("UK"/"UQ" beside a column): a unique
- * constraint on exactly that column, or a full unique index (not the primary key's, no
- * predicate, no expression) on exactly that column. The page's table panel and its diagram use
- * it; the Mermaid and Markdown renderers should too, so every output agrees on UK.
- */
-export function singleColumnUniques(table: Table): Set<string> {
-  const out = new Set<string>();
-  for (const u of table.uniques) if (u.columns.length === 1) out.add(u.columns[0]!);
-  for (const i of table.indexes) if (i.unique && !i.primary && !i.where && i.expressions.length === 0 && i.columns.length === 1) out.add(i.columns[0]!);
-  return out;
-}
-
-export function isSingleColumnUnique(table: Table, column: string): boolean {
-  return singleColumnUniques(table).has(column);
-}

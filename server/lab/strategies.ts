@@ -157,11 +157,17 @@ function initOptions(spec: LoadSpec, node: PathNode): Record<string, unknown> {
   return out;
 }
 
-async function lazyLoad(spec: LoadSpec, roots: AnyEntity[], tree: PathNode[], dataloader: boolean, session: CaptureSession, budget: number): Promise<void> {
-  const reached = new Map<PathNode | null, AnyEntity[]>([[null, roots]]);
+/** Each node's parent in the populate tree (null for a top-level path). */
+function parentsOf(tree: PathNode[]): Map<PathNode, PathNode | null> {
   const parentOf = new Map<PathNode, PathNode | null>();
   const mark = (nodes: PathNode[], parent: PathNode | null) => nodes.forEach((n) => { parentOf.set(n, parent); mark(n.children, n); });
   mark(tree, null);
+  return parentOf;
+}
+
+async function lazyLoad(spec: LoadSpec, roots: AnyEntity[], tree: PathNode[], dataloader: boolean, session: CaptureSession, budget: number): Promise<void> {
+  const reached = new Map<PathNode | null, AnyEntity[]>([[null, roots]]);
+  const parentOf = parentsOf(tree);
   for (const level of levels(tree)) {
     for (const node of level) {
       const parents = reached.get(parentOf.get(node) ?? null) ?? [];
@@ -338,9 +344,7 @@ export function expectedLazyRoundTrips(graph: GraphSnapshot, tree: PathNode[]): 
   let trips = 1;
   const loaded = new Set(graph.roots);
   const reached = new Map<PathNode | null, string[]>([[null, [...new Set(graph.roots)]]]);
-  const parentOf = new Map<PathNode, PathNode | null>();
-  const mark = (nodes: PathNode[], parent: PathNode | null) => nodes.forEach((n) => { parentOf.set(n, parent); mark(n.children, n); });
-  mark(tree, null);
+  const parentOf = parentsOf(tree);
   for (const level of levels(tree)) {
     for (const node of level) {
       const parents = reached.get(parentOf.get(node) ?? null) ?? [];

@@ -22,6 +22,7 @@ import { UserError } from '../errors.ts';
 import type { Column, Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { defaultMermaidSyntax, diagramType, isPlainAttributeWord, portableWordOf, type MermaidSyntax } from '../schema/types.ts';
 import { diagramLimits } from '../../common/mermaid-config.ts';
+import { nameDistance, tablesNamed } from '../../common/names.ts';
 import { keyFlags } from '../../common/keys.ts';
 
 export type DiagramLimits = { maxTextSize: number; maxEntities: number; maxOverviewEntities: number; maxEdges: number };
@@ -348,44 +349,16 @@ function stiSubclassNodes(
 
 /** Finds a table by id ("public.users"), name ("users"), entity ("User"), or case-insensitively. */
 export function resolveTable(model: SchemaModel, ref: string, label = '--focus'): Table {
-  const byId = model.tables.find((t) => t.id === ref);
-  if (byId) return byId;
-  const tries: ((t: Table) => boolean)[] = [
-    (t) => t.name === ref,
-    (t) => t.entity === ref,
-    (t) => t.id.toLowerCase() === ref.toLowerCase(),
-    (t) => t.name.toLowerCase() === ref.toLowerCase(),
-    (t) => (t.entity ?? '').toLowerCase() === ref.toLowerCase(),
-    // An STI subclass lives in its root's table.
-    (t) => t.inheritance?.kind === 'sti' && t.inheritance.entities.some((e) => e.entity === ref),
-  ];
-  for (const test of tries) {
-    const found = model.tables.filter(test);
-    if (found.length === 1) return found[0]!;
-    if (found.length > 1) throw new UserError(`${label} "${ref}" matches ${found.length} tables (${found.map((t) => t.id).join(', ')}); name one with its schema, e.g. ${label} ${found[0]!.id}.`);
-  }
+  const found = tablesNamed(model, ref);
+  if (found.length === 1) return found[0]!;
+  if (found.length > 1) throw new UserError(`${label} "${ref}" matches ${found.length} tables (${found.map((t) => t.id).join(', ')}); name one with its schema, e.g. ${label} ${found[0]!.id}.`);
   const near = model.tables
-    .map((t) => ({ t, d: distance(ref.toLowerCase(), t.name.toLowerCase()) }))
+    .map((t) => ({ t, d: nameDistance(ref.toLowerCase(), t.name.toLowerCase()) }))
     .sort((a, b) => a.d - b.d || (a.t.id < b.t.id ? -1 : 1))
     .slice(0, 3)
     .map((x) => x.t.id);
   const hint = near.length ? ` Did you mean ${near.join(', ')}?` : '';
   throw new UserError(`${label}: there is no table "${ref}" in the ${model.source} schema (${model.tables.length} tables).${hint}`);
-}
-
-function distance(a: string, b: string): number {
-  if (b.includes(a) || a.includes(b)) return Math.abs(a.length - b.length) / 10;
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** Undirected adjacency of the drawn graph (collapsed pivots become direct m:n edges). */

@@ -32,6 +32,10 @@ export default async function setup(project: TestProject) {
   const targets: TestTarget[] = [];
   const cleanups: (() => Promise<void>)[] = [];
 
+  // The test files share this database and two run at once, each opening several contexts (the
+  // lab's queue tests, a CLI run beside them): more sockets than relscope's default of 8, so one
+  // file's connection is not reset by another's (PGlite serialises them all the same).
+  process.env.RELSCOPE_PGLITE_MAX_CONNECTIONS ??= '32';
   // A kept data directory makes the next run start in 0.4 s instead of 3.5 s; when another
   // test run holds it (two runs at once), this run takes a fresh one of its own.
   let embedded = new EmbeddedPostgres(resolve(process.env.RELSCOPE_TEST_DATA_DIR ?? '.relscope/test-pgdata'));

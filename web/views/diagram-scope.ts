@@ -4,7 +4,8 @@
  * schema, or a table's neighbourhood. Also what a drawing will cost, said before it starts.
  */
 import type { Relation, SchemaModel, Table } from '../../common/schema-model.ts';
-import { singleColumnUniques } from '../../common/relations.ts';
+import { singleColumnUniques } from '../../common/keys.ts';
+import { tablesNamed } from '../../common/names.ts';
 import type { BoxTable } from '../layout/boxes.ts';
 import type { LayoutEdge } from '../layout/layered.ts';
 
@@ -13,21 +14,8 @@ export const columnsUpTo = 300;
 
 /** A table by id ("public.users"), name, entity name, or case-insensitively; null when none or several match. */
 export function findTable(model: SchemaModel, ref: string): Table | null {
-  const byId = model.tables.find((t) => t.id === ref);
-  if (byId) return byId;
-  const tries: ((t: Table) => boolean)[] = [
-    (t) => t.name === ref,
-    (t) => t.entity === ref,
-    (t) => t.id.toLowerCase() === ref.toLowerCase(),
-    (t) => t.name.toLowerCase() === ref.toLowerCase(),
-    (t) => (t.entity ?? '').toLowerCase() === ref.toLowerCase(),
-  ];
-  for (const test of tries) {
-    const found = model.tables.filter(test);
-    if (found.length === 1) return found[0]!;
-    if (found.length > 1) return null;
-  }
-  return null;
+  const found = tablesNamed(model, ref);
+  return found.length === 1 ? found[0]! : null;
 }
 
 /** Whether a relation is drawn as a line: plain pivots are drawn as tables, so m:n is not. */

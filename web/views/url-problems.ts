@@ -4,6 +4,7 @@
  */
 import { h, icon, mount } from '../dom.ts';
 import { setParams } from '../route.ts';
+import { nameDistance } from '../../common/names.ts';
 
 /** A problem with the address: what is wrong and what to do, and the parameters a fix sets (null: remove). */
 export interface UrlProblem {
@@ -32,21 +33,7 @@ export function urlProblemsBanner(): { element: HTMLElement; show(problems: UrlP
 /** Up to three names closest to `ref` (case-insensitive edit distance; `public.` ignored). */
 export function nearest(ref: string, names: string[]): string[] {
   const q = ref.toLowerCase().replace(/^public\./, '');
-  const distance = (a: string, b: string) => {
-    if (b.includes(a) || a.includes(b)) return Math.abs(a.length - b.length) / 10;
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const tmp = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = tmp;
-      }
-    }
-    return row[b.length]!;
-  };
-  return names.map((name) => ({ name, d: distance(q, name.toLowerCase().replace(/^public\./, '')) }))
+  return names.map((name) => ({ name, d: nameDistance(q, name.toLowerCase().replace(/^public\./, '')) }))
     .filter((x) => x.d <= Math.max(3, q.length / 2))
     .sort((a, b) => a.d - b.d || (a.name < b.name ? -1 : 1)).slice(0, 3).map((x) => x.name);
 }
