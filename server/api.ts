@@ -11,6 +11,7 @@ import { labRoutes } from './routes/lab.ts';
 import { requestsRoutes } from './routes/requests.ts';
 import { cascadeRoutes } from './routes/cascade.ts';
 import { limitBody, localOnly } from './security.ts';
+import { viewOfPath } from '../common/page-paths.ts';
 
 /**
  * The HTTP API: thin routes over the schema and lab modules. Errors a user can cause
@@ -59,11 +60,12 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Hono {
     // Mounted only when the page is built (Hono warns on stderr about a missing root); until
     // then every page path answers the one-line hint below.
     if (existsSync(webRoot)) app.use('/*', serveStatic({ root: webRoot }));
-    // The page routes itself from the URL; any other path gets index.html.
+    // The page routes itself from the URL: its paths get index.html, and so does any other
+    // path that is no file, but with status 404 (the page then shows its own 404 view).
     app.get('*', (c) => {
       const index = join(webRoot, 'index.html');
       if (!existsSync(index)) return c.text('The web page is not built: run `npm run build` (npm start does it for you).', 503);
-      return c.html(readFileSync(index, 'utf8'));
+      return c.html(readFileSync(index, 'utf8'), viewOfPath(c.req.path) === 'notfound' ? 404 : 200);
     });
   }
   return app;

@@ -1,13 +1,14 @@
 /**
  * Every URL parameter the page reads is checked: a value it cannot use is said in one
  * readable line with a suggestion and a one-click fix (never a silent fallback), and an
- * unknown path shows the page's 404 view. Real Chromium on the demo database.
+ * unknown path answers HTTP 404 with the page's 404 view. Real Chromium on the demo database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { targets, contextFor } from './helpers/targets.ts';
 import { shotPath, startWeb, viewSettled, watchErrors, type WebHarness } from './helpers/web.ts';
 import type { AppContext } from '../server/context.ts';
+import { pageViews } from '../common/page-paths.ts';
 
 const target = targets.find((t) => t.kind === 'embedded') ?? targets[0]!;
 let ctx: AppContext;
@@ -69,8 +70,10 @@ describe('URL parameters and paths (e2e, Chromium)', () => {
     expect(await page.inputValue('[data-testid="root-entity"]')).toBe('User');
   });
 
-  it('shows the 404 view for an unknown path, with the views there are', async () => {
-    await page.goto(`${web.base}/nothing-here?x=1`);
+  it('answers an unknown path with HTTP 404 and the page\'s 404 view, its own paths with 200', async () => {
+    const response = await page.goto(`${web.base}/nothing-here?x=1`);
+    expect(response!.status()).toBe(404);
+    expect(response!.headers()['content-type']).toMatch(/^text\/html/);
     await page.waitForSelector('[data-testid="not-found"]');
     expect(await page.textContent('[data-testid="not-found"]')).toContain('relscope has no view at /nothing-here');
     expect(await page.title()).toBe('Not found · relscope');
@@ -78,6 +81,14 @@ describe('URL parameters and paths (e2e, Chromium)', () => {
     await page.click('text=Open the schema');
     expect(await viewSettled(page)).toBe('ready');
     expect(new URL(page.url()).pathname).toBe('/diagram');
+    // Every path the page routes (the list in common/page-paths.ts) is 200; near misses are 404.
+    const status = async (path: string) => (await fetch(`${web.base}${path}`)).status;
+    for (const path of ['/', '/index.html', ...pageViews.map((v) => `/${v}`), '/diagram/', '/compare?root=User']) expect(await status(path), path).toBe(200);
+    for (const path of ['/diagrams', '/diagram/extra', '/Compare', '/assets/nothing.js', '/api-docs']) expect(await status(path), path).toBe(404);
+    // Unknown API paths stay JSON 404s.
+    const api = await fetch(`${web.base}/api/nothing`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toMatch(/application\/json/);
   });
 
   it('had no uncaught errors in the page', () => {

@@ -4,10 +4,10 @@
  * the same view; back and forward move between views and focus changes.
  */
 
-export type View = 'diagram' | 'compare' | 'requests' | 'notfound';
+import { viewOfPath, type PageView } from '../common/page-paths.ts';
 
-/** The views a path can name; any other path is the page's 404 view ('notfound'). */
-export const pageViews: readonly View[] = ['diagram', 'compare', 'requests'];
+/** A view a path can name (common/page-paths.ts, shared with the server), or the page's 404 view. */
+export type View = PageView | 'notfound';
 
 export interface Route {
   view: View;
@@ -15,10 +15,7 @@ export interface Route {
 }
 
 export function currentRoute(): Route {
-  const path = location.pathname.replace(/\/+$/, '');
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  const view: View = path === '' || path === '/index.html' ? 'diagram' : (pageViews as readonly string[]).includes(name) && path === `/${name}` ? (name as View) : 'notfound';
-  return { view, params: new URLSearchParams(location.search) };
+  return { view: viewOfPath(location.pathname), params: new URLSearchParams(location.search) };
 }
 
 export function hrefFor(view: View, params?: URLSearchParams | Record<string, string>): string {
