@@ -325,6 +325,28 @@ describe('web page (e2e, Chromium)', () => {
     await elsewhere.close();
   });
 
+  it('shows "no meaningful difference" in a pill with a background, like a named winner', async () => {
+    // The same comparison run for real, its report changed to a tie of the two fastest.
+    const tieContext = await openContext();
+    const tie = watch(await tieContext.newPage());
+    await tie.route('**/api/compare', async (route) => {
+      const response = await route.fetch();
+      const events = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { type: string; report?: { verdict: { winner: string | null; tied?: string[]; ranking: { strategy: string }[] } } });
+      const verdict = events.find((e) => e.type === 'report')!.report!.verdict;
+      verdict.winner = null;
+      verdict.tied = verdict.ranking.slice(0, 2).map((r) => r.strategy);
+      await route.fulfill({ response, body: `${events.map((e) => JSON.stringify(e)).join('\n')}\n` });
+    });
+    await tie.goto(page.url());
+    await tie.waitForSelector('[data-testid="winner-tie"]', { timeout: 100_000 });
+    expect(await tie.textContent('[data-testid="winner-tie"]')).toMatch(/^Fastest: no meaningful difference \(/);
+    const style = await tie.$eval('[data-testid="winner-tie"]', (el) => ({ background: getComputedStyle(el).backgroundColor, color: getComputedStyle(el).color }));
+    expect(style.background).not.toBe('rgba(0, 0, 0, 0)');
+    expect(style.background).not.toBe(style.color);
+    await tie.locator('[data-testid="verdict"]').screenshot({ path: join(shots, 'e2e-compare-tie.png') });
+    await tieContext.close();
+  });
+
   it('previews what deleting a user would remove and shows a lint finding\'s why and fix', async () => {
     await page.goto(`${base}/diagram?table=public.users`);
     await page.waitForSelector('[data-testid="cascade-section"]');
