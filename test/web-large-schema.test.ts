@@ -1,7 +1,7 @@
 /**
  * A 1,000-table database (4 schemas, about 1,800 foreign keys) in the page, in real Chromium:
  * drawing the whole schema and a 3-hop focus never blocks the main thread for more than
- * 200 ms at a time (long tasks, PerformanceObserver 'longtask'), says beforehand how many
+ * 200 ms at a time (its tasks from a Chromium trace, CPU and wall time: withoutLongTasks), says beforehand how many
  * tables it will draw and what that costs, shows progress and can be cancelled. Without a
  * project model, drift is off, and when asked for it is labelled as against the demo model
  * and each finding shows once in a table's panel. Speed figures are in bench/web.ts.
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { docs, longTasksSince, now, recordLongTasks, shotPath, startWeb, viewSettled, watchErrors, type WebHarness } from './helpers/web.ts';
+import { availableParallelism, loadavg } from 'node:os';
+import { docs, mainThreadTasks, shotPath, startWeb, viewSettled, watchErrors, type MainTask, type WebHarness } from './helpers/web.ts';
 import { generatedDatabase, type GeneratedDatabase } from './helpers/large-schema.ts';
 import type { SchemaModel } from '../common/schema-model.ts';
 import { adjacency, neighbourhood } from '../web/views/diagram-scope.ts';
@@ -23,9 +24,28 @@ const errors: string[] = [];
 
 async function freshPage(): Promise<Page> {
   const context = await web.browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const p = watchErrors(await context.newPage(), errors);
-  await recordLongTasks(p);
-  return p;
+  return watchErrors(await context.newPage(), errors);
+}
+
+/**
+ * The claim: the page never keeps its main thread for more than 200 ms at a time. Each task's
+ * CPU time is the work the page did in it and hardly depends on what else the machine runs,
+ * so it is held to 200 ms always. Wall time is what a person waits; it equals the CPU time
+ * when a core is free, but stretches by however long the scheduler gives the cores to other
+ * processes (this test failed at load average 25 on 2 cores). So wall time is held to 200 ms
+ * too whenever the load average, at the start and the end of the drawing, is under the
+ * number of cores; above that it is printed, not asserted. A task that waits on something
+ * of the page's own (not on the CPU) still fails on a machine with a core free.
+ */
+async function withoutLongTasks(p: Page, what: string, act: () => Promise<void>): Promise<void> {
+  const loadBefore = loadavg()[0]!;
+  const tasks: MainTask[] = await mainThreadTasks(p, act);
+  const load = Math.max(loadBefore, loadavg()[0]!);
+  const cores = availableParallelism();
+  const longest = { wall: Math.max(0, ...tasks.map((t) => t.wall)), cpu: Math.max(0, ...tasks.map((t) => t.cpu)) };
+  console.log(`tasks over 50 ms while drawing ${what} (wall/CPU ms, load average ${load.toFixed(1)} on ${cores} cores): ${JSON.stringify(tasks.map((t) => `${t.wall}/${t.cpu}`))}`);
+  expect(longest.cpu, 'the longest task\'s CPU time').toBeLessThanOrEqual(200);
+  if (load < cores) expect(longest.wall, 'the longest task\'s wall time (a core was free)').toBeLessThanOrEqual(200);
 }
 
 const drawn = (p: Page) => p.$$eval('.canvas svg g.rs-table[data-table]', (n) => n.length);
@@ -50,11 +70,10 @@ describe(`the page on ${size} tables (e2e, Chromium)`, () => {
   });
 
   it('draws all 1,000 tables without a long task over 200 ms', async () => {
-    const t0 = await now(page);
-    await page.click('[data-testid="draw-all"]');
-    await page.waitForFunction((n) => document.querySelectorAll('.canvas svg g.rs-table').length === n && document.querySelector('.view-inner')?.getAttribute('data-state') === 'ready', size, { timeout: 120_000 });
-    const tasks = await longTasksSince(page, t0);
-    console.log(`long tasks while drawing ${size} tables: ${JSON.stringify(tasks)}`);
+    await withoutLongTasks(page, `${size} tables`, async () => {
+      await page.click('[data-testid="draw-all"]');
+      await page.waitForFunction((n) => document.querySelectorAll('.canvas svg g.rs-table').length === n && document.querySelector('.view-inner')?.getAttribute('data-state') === 'ready', size, { timeout: 120_000 });
+    });
     await page.screenshot({ path: shotPath('large-schema-fitted.png') });
     // A closer look for the docs: zoomed in on the middle until names are readable (about 80%).
     while (Number((await page.textContent('.zoom-label'))!.replace('%', '')) < 75) await page.click('[aria-label="Zoom in"]');
@@ -63,8 +82,6 @@ describe(`the page on ${size} tables (e2e, Chromium)`, () => {
     // Laid out off the main thread, and the lines drawn too.
     expect(await page.evaluate(() => (window as unknown as { __relscope: { layoutWorkerMs: number } }).__relscope.layoutWorkerMs)).toBeGreaterThan(0);
     expect(await page.$$eval('.canvas svg path.rs-edge', (n) => n.length)).toBeGreaterThan(1500);
-    // Long tasks are wall time: on a machine loaded far beyond its cores they stretch (see bench/README.md).
-    expect(Math.max(0, ...tasks)).toBeLessThanOrEqual(200);
   });
 
   it('says how many tables each focus depth draws before it is chosen, then draws 3 hops without a long task over 200 ms', async () => {
@@ -81,12 +98,10 @@ describe(`the page on ${size} tables (e2e, Chromium)`, () => {
     const count = Number(three![1]);
     expect(count).toBe(neighbourhood(adj, hub, 3).length);
     expect(count).toBeGreaterThan(60);
-    const t0 = await now(page);
-    await page.selectOption('[data-testid="focus-depth"]', '3');
-    await page.waitForFunction((n) => document.querySelectorAll('.canvas svg g.rs-table').length === n && document.querySelector('.view-inner')?.getAttribute('data-state') === 'ready', count, { timeout: 120_000 });
-    const tasks = await longTasksSince(page, t0);
-    console.log(`long tasks while drawing ${count} tables (3 hops around ${hub}): ${JSON.stringify(tasks)}`);
-    expect(Math.max(0, ...tasks)).toBeLessThanOrEqual(200);
+    await withoutLongTasks(page, `${count} tables (3 hops around ${hub})`, async () => {
+      await page.selectOption('[data-testid="focus-depth"]', '3');
+      await page.waitForFunction((n) => document.querySelectorAll('.canvas svg g.rs-table').length === n && document.querySelector('.view-inner')?.getAttribute('data-state') === 'ready', count, { timeout: 120_000 });
+    });
     expect(await page.$eval(`g.rs-table[data-table="${hub}"]`, (n) => n.classList.contains('is-focus'))).toBe(true);
     await page.screenshot({ path: join(docs, 'large-schema-focus.png') });
   });

@@ -1,7 +1,7 @@
 /**
  * Shared by the page's end-to-end tests: the real server (createApp) on a context, Debian's
- * Chromium through playwright-core, a recorder of long tasks (PerformanceObserver 'longtask'),
- * and a page-error watcher. Each test file starts its own server and browser.
+ * Chromium through playwright-core, the page's main-thread tasks from a Chromium trace, and a
+ * page-error watcher. Each test file starts its own server and browser.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -51,25 +51,38 @@ export function watchErrors(page: Page, into: string[]): Page {
   return page;
 }
 
-/** Installs a long-task recorder before any script of the page runs. */
-export async function recordLongTasks(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
-}
-
-/** Long tasks (ms) that started at or after `since` (the page's performance.now()). */
-export async function longTasksSince(page: Page, since: number): Promise<number[]> {
-  // A task still running is reported when it ends: give the observer a frame or two.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  return page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((x) => x.start + x.duration >= t).map((x) => Math.round(x.duration)), since);
-}
-
 export const now = (page: Page) => page.evaluate(() => performance.now());
+
+/** One main-thread task of the page: its wall time and its CPU (thread) time, ms. */
+export interface MainTask {
+  wall: number;
+  cpu: number;
+}
+
+/**
+ * The renderer main thread's tasks over 50 ms (wall time) while `act` runs, from a Chromium
+ * trace (RunTask on CrRendererMain, `dur` and `tdur`). Wall time is what a person waits,
+ * but it stretches with everything else the machine runs; CPU time is the work the page
+ * did in that task, which the machine's load hardly changes. Tasks of every renderer in the
+ * browser count (only the page under test is busy), so the figure can only be too large.
+ */
+export async function mainThreadTasks(page: Page, act: () => Promise<void>): Promise<MainTask[]> {
+  const browser = page.context().browser()!;
+  await browser.startTracing(undefined, { categories: ['disabled-by-default-devtools.timeline'] });
+  let trace: Buffer;
+  try {
+    await act();
+    // A task still running is written when it ends: give it a frame or two.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  } finally {
+    trace = await browser.stopTracing();
+  }
+  const events = (JSON.parse(trace.toString('utf8')) as { traceEvents: { name: string; ph: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } }[] }).traceEvents;
+  const mainThreads = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  return events
+    .filter((e) => e.ph === 'X' && e.name === 'RunTask' && mainThreads.has(`${e.pid}:${e.tid}`) && (e.dur ?? 0) > 50_000)
+    .map((e) => ({ wall: Math.round(e.dur! / 1000), cpu: Math.round((e.tdur ?? e.dur!) / 1000) }));
+}
 
 /** Waits for the Schema view to finish (drawn, map, cancelled, or an error shown). */
 export async function viewSettled(page: Page, timeout = 120_000): Promise<string> {
