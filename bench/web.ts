@@ -30,7 +30,7 @@ import { ensureWebBuilt, webRoot } from '../server/build-web.ts';
 import { chromiumArgs, requireChromium } from '../server/render/image.ts';
 import type { CompareReport } from '../common/lab-types.ts';
 import { generatedSchemaSql } from './web.schema.ts';
-import { measureLarge, type LargeFigures } from './web-large.ts';
+import { measureLarge, type GestureCpu, type LargeFigures } from './web-large.ts';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, sizes: { type: 'string', default: '100,300,1000' }, out: { type: 'string' }, 'no-compare': { type: 'boolean', default: false }, only: { type: 'string' } } });
 if (args.only !== undefined && args.only !== 'large') throw new Error(`--only ${args.only}: the only part that runs alone is "large".`);
@@ -292,7 +292,8 @@ if (args.only === 'large') {
   }
   const endLoad = loadavg()[0]!;
   const pct = (xs: number[], p: number) => { const s2 = [...xs].sort((a, b) => a - b); return s2[Math.min(s2.length - 1, Math.floor(p * s2.length))]!; };
-  const fps = (xs: number[]) => `${(1000 / median(xs)).toFixed(0)} fps median (frame ${median(xs).toFixed(1)} ms, p95 ${pct(xs, 0.95).toFixed(1)} ms, ${xs.length} frames)`;
+  const cpu = (xs: GestureCpu[]) => `raster ${fmt(median(xs.map((c) => c.raster)))}, page main thread ${fmt(median(xs.map((c) => c.main)))}, compositing ${fmt(median(xs.map((c) => c.display)))} (medians of ${xs.length}; thread CPU time from a Chromium trace)`;
+  const fps = (xs: number[]) => `${(1000 / median(xs)).toFixed(0)} fps median (frame p50 ${median(xs).toFixed(1)} ms, p95 ${pct(xs, 0.95).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms, ${xs.length} frames)`;
   const out = [
     '# Large schema in the page',
     '',
@@ -306,7 +307,17 @@ if (args.only === 'large') {
       `| "Draw all" from the map | ${r.all.tables} | ${spread(r.all.firstPicture)} | ${spread(r.all.ready)} | ${spread(r.all.longest)} | ${median(r.all.longTasks)} (${Math.min(...r.all.longTasks)}–${Math.max(...r.all.longTasks)}) |`,
       `| Focus ${r.focus.table}, 3 hops | ${r.focus.tables} | ${spread(r.focus.firstPicture)} | ${spread(r.focus.ready)} | ${spread(r.focus.longest)} | ${median(r.focus.longTasks)} (${Math.min(...r.focus.longTasks)}–${Math.max(...r.focus.longTasks)}) |`,
       '',
-      `Pan and zoom on the ${r.size}-table picture (requestAnimationFrame intervals, all runs): idle page (the floor) ${fps(r.frames.idle)}; dragging ${fps(r.frames.pan)}; wheel zoom ${fps(r.frames.zoom)}.`,
+      `Pan and zoom on the ${r.size}-table picture (requestAnimationFrame intervals, all runs; a zoom's frames include its settle, 400 ms; wheel steps as fast as Playwright delivers them, about one per frame):`,
+      '',
+      '| | frames |',
+      '|---|---|',
+      `| idle page (the floor) | ${fps(r.frames.idle)} |`,
+      `| dragging | ${fps(r.frames.pan)} |`,
+      `| wheel zoom from the fitted picture, in and out (level of detail) | ${fps(r.frames.zoom)}; CPU per gesture ${cpu(r.frames.zoomCpu)} |`,
+      `| the same, level of detail overridden (every scale paints text and line ends: as before; alternating with the row above) | ${fps(r.frames.zoomAllDetail)}; CPU per gesture ${cpu(r.frames.zoomAllDetailCpu)} |`,
+      `| wheel zoom out from 45% (names drawn) to the whole picture (level of detail) | ${fps(r.frames.zoomOut)}; CPU per gesture ${cpu(r.frames.zoomOutCpu)} |`,
+      `| the same, level of detail overridden | ${fps(r.frames.zoomOutAllDetail)}; CPU per gesture ${cpu(r.frames.zoomOutAllDetailCpu)} |`,
+      `| wheel zoom from 100% to 160% and back (names painted) | ${fps(r.frames.zoomNear)} |`,
       '',
       'Goals: first useful picture ≤ 3 s, longest task ≤ 200 ms, pan/zoom at 60 fps.',
       '',

@@ -18,7 +18,67 @@ import type { LayoutResult, PlacedEdge } from '../layout/layered.ts';
 import { boxTables, costOf, drawnRelations, recordRate, type DrawnRelation } from './diagram-scope.ts';
 
 const svgNs = 'http://www.w3.org/2000/svg';
+
+/**
+ * Level of detail: below this scale the picture's text is under 5 px high (13 px titles,
+ * 12 px rows) and cannot be read, so it is not painted, nor are the crow's-foot ends; boxes,
+ * headers and lines stay. Text and markers are most of what the browser rasterises, and a
+ * zoom re-rasterises what is on screen at the new scale: on 1,000 tables that was frames of
+ * 100 ms to 1 s. Set through the class `rs-far` (visibility, not display: the text keeps its
+ * layout, so switching back costs a repaint, not a re-layout).
+ */
+export const farScale = 0.4;
+
+/** Tables (or lines, counted half) off screen whose detail changes in one frame: see setDetail. */
+const detailPerFrame = 300;
+const detailJobs = new WeakMap<HTMLElement, number>();
+
+/**
+ * Sets the picture's level of detail for scale `k` (see farScale). The class goes on each
+ * tile (the picture carries it too, so that tiles drawn later start with the right detail).
+ * The tiles on screen change together, in one frame: tiles overlap, and each frame that
+ * changes some of them makes the browser rasterise the screen under them again. Less detail
+ * comes everywhere at once (it is asked for during a zoom out, while the whole picture comes
+ * into view); more detail comes on screen first, then off screen a few hundred tables per
+ * frame: re-styling all 1,000 tables (some 7,000 elements) in one task takes about 100 ms
+ * on a busy machine. Called with the same detail again, it changes nothing (a switch under
+ * way goes on).
+ */
+export function setDetail(picture: HTMLElement, k: number): void {
+  const far = k < farScale;
+  if (picture.classList.contains('rs-far') === far) return;
+  picture.classList.toggle('rs-far', far);
+  cancelAnimationFrame(detailJobs.get(picture) ?? 0);
+  const tiles = [...picture.querySelectorAll('.rs-tile')].filter((t) => t.classList.contains('rs-far') !== far);
+  const view = picture.parentElement?.getBoundingClientRect();
+  const onScreen = (tile: Element) => {
+    if (far || !view) return true;
+    const r = tile.getBoundingClientRect();
+    return r.right > view.left && r.left < view.right && r.bottom > view.top && r.top < view.bottom;
+  };
+  const later: Element[] = [];
+  for (const tile of tiles) {
+    if (onScreen(tile)) tile.classList.toggle('rs-far', far);
+    else later.push(tile);
+  }
+  const step = () => {
+    let budget = detailPerFrame;
+    while (later.length && budget > 0) {
+      const tile = later.shift()!;
+      tile.classList.toggle('rs-far', far);
+      budget -= tile.classList.contains('rs-tile-edges') ? tile.childElementCount / 2 : tile.childElementCount;
+    }
+    if (later.length) detailJobs.set(picture, requestAnimationFrame(step));
+  };
+  if (later.length) detailJobs.set(picture, requestAnimationFrame(step));
+}
 const pad = 24;
+
+/**
+ * The picture is a composited layer (will-change: transform) drawn at 1/20 of its size and
+ * scaled up by the transform; see layerScale in web/panzoom.ts for why.
+ */
+export const layerScale = 1 / 20;
 
 export interface DrawProgress {
   phase: 'layout' | 'draw';
@@ -206,7 +266,7 @@ function pictureFor(layout: LayoutResult): { picture: HTMLElement; tile(classNam
   // area when it is added, not the whole picture.
   const tile = (className: string, bounds?: Bounds) => {
     const svg = document.createElementNS(svgNs, 'svg');
-    svg.setAttribute('class', className);
+    svg.setAttribute('class', picture.classList.contains('rs-far') ? `${className} rs-far` : className);
     const b = bounds && !bounds.empty() ? bounds : null;
     const x = b ? b.x0 : -pad;
     const y = b ? b.y0 : -pad;
@@ -223,14 +283,21 @@ function pictureFor(layout: LayoutResult): { picture: HTMLElement; tile(classNam
   picture.className = 'rs-diagram';
   picture.setAttribute('role', 'img');
   picture.setAttribute('aria-label', 'Entity-relationship diagram');
-  picture.style.width = `${width}px`;
-  picture.style.height = `${height}px`;
+  picture.style.width = `${width * layerScale}px`;
+  picture.style.height = `${height * layerScale}px`;
+  // The drawing at its own size, shrunk into the layer (see layerScale).
+  const content = document.createElement('div');
+  content.className = 'rs-diagram-content';
+  content.style.width = `${width}px`;
+  content.style.height = `${height}px`;
+  content.style.transform = `scale(${layerScale})`;
   const defs = tile('rs-tile rs-defs');
   defs.innerHTML = markers;
   const edges = document.createElement('div');
   edges.className = 'rs-edges';
   const nodes = document.createElement('div');
   nodes.className = 'rs-nodes';
-  picture.append(defs, edges, nodes);
+  content.append(defs, edges, nodes);
+  picture.append(content);
   return { picture, tile, size: { width, height } };
 }

@@ -20,7 +20,7 @@ import { mapThreshold, schemaMap } from './diagram-map.ts';
 import { tableSearch } from './diagram-search.ts';
 import { exportMenu } from './diagram-export.ts';
 import { adjacency, costOf, countsByDepth, findTable, neighbourhood } from './diagram-scope.ts';
-import { drawDiagram, type Drawing, type DrawProgress } from './diagram-canvas.ts';
+import { drawDiagram, farScale, layerScale, setDetail, type Drawing, type DrawProgress } from './diagram-canvas.ts';
 
 export { mapThreshold };
 
@@ -336,7 +336,18 @@ export function diagramView(container: HTMLElement): ViewInstance {
           mount(viewport, el);
           svg = el;
           zoomControls.hidden = false;
-          pz = panZoom(viewport, el, (k) => { zoomLabel.textContent = `${Math.round(k * 100)}%`; }, size);
+          // The level of detail: less of it as soon as a zoom goes below farScale (the whole
+          // picture comes into view, and painting its text would cost more with every frame);
+          // more only once a wheel gesture rests, so that zooming in changes nothing but the transform.
+          pz = panZoom(viewport, el, {
+            size,
+            layerScale,
+            onChange(k) {
+              zoomLabel.textContent = `${Math.round(k * 100)}%`;
+              if (k < farScale) setDetail(el, k);
+            },
+            onSettled: (k) => setDetail(el, k),
+          });
           el.classList.toggle('is-large', total > 150);
         },
         onSlice(nodes) {
