@@ -1,0 +1,14 @@
+// The lab worker from source: registers tsx in this thread (as bin/relscope.js does for the main
+// thread; a worker does not inherit it, and vitest compiles TypeScript in-process only), then
+// loads the TypeScript worker. The npm package runs the compiled dist/node/lab-worker.js instead.
+import { workerData } from 'node:worker_threads';
+
+const marker = Symbol.for('relscope.tsx-registered');
+if (!globalThis[marker]) {
+  const [{ register }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  const options = workerData.tsconfig ? { tsconfig: workerData.tsconfig } : undefined;
+  registerCjs(options);
+  register(options);
+  globalThis[marker] = true;
+}
+await import(workerData.entry);
