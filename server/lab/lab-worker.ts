@@ -176,7 +176,8 @@ export class LabWorker {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') markReady();
       else if (message.type === 'init-failed') {
-        end(deserializeError(message.error));
+        // The main thread loaded the same model, so this is the worker's own trouble: a server error, not the request's.
+        end(new UserError(`The lab worker could not load the model: ${deserializeError(message.error).message} Comparisons need it; restart relscope.`, { status: 503, exitCode: 1 }));
         void worker.terminate();
       } else this.onMessage(worker, message);
     });

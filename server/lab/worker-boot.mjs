@@ -4,7 +4,9 @@
 import { workerData } from 'node:worker_threads';
 
 const marker = Symbol.for('relscope.tsx-registered');
-if (!globalThis[marker]) {
+// Under `tsx server/cli.ts` or `node --import tsx` the worker inherits those options and has tsx already.
+const inherited = process.execArgv.some((arg) => /\btsx\b/.test(arg));
+if (!globalThis[marker] && !inherited) {
   const [{ register }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
   const options = workerData.tsconfig ? { tsconfig: workerData.tsconfig } : undefined;
   registerCjs(options);
