@@ -20,6 +20,10 @@
  * anyway (two at once would only distort each other's timings), and the EXPLAIN watchdog may
  * restart it, which would break a concurrent comparison's loads. On a real server they run
  * concurrently; the capture sessions keep their statements apart.
+ *
+ * Where it runs: the server's POST /api/compare validates and queues here, then runs the comparison
+ * in its lab worker thread (lab-worker.ts, worker.ts call compareNow there); `relscope compare`,
+ * the benches and the tests call compare() in their own thread.
  */
 import type pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
