@@ -15,7 +15,7 @@ import { targets } from './helpers/targets.ts';
 import { createContext, type AppContext, type ContextOptions } from '../server/context.ts';
 import { createApp } from '../server/api.ts';
 import { EmbeddedPostgres } from '../server/db/embedded.ts';
-import { HeavyUserSchema, SlowPost, SlowUser, heavyConstructorMs } from './fixtures/lab-worker/entities.ts';
+import { CrashingUserSchema, HeavyUserSchema, SlowPost, SlowUser, heavyConstructorMs } from './fixtures/lab-worker/entities.ts';
 import { ndjsonType, type CompareEvent, type CompareReport } from '../common/lab-types.ts';
 
 const fixture = new URL('./fixtures/lab-worker/entities.ts', import.meta.url).href;
@@ -157,6 +157,26 @@ describe.each(targets)('lab worker on $name', (target) => {
       expect(((await next.json()) as CompareReport).strategies[0]!.status).toBe('ok');
       expect(app.ctx.labWorker()!.started).toBe(3);
     });
+  });
+
+  it('ends only the comparison whose worker crashed, with 500 and one line; the next runs on a new worker', async () => {
+    const app = await served({
+      entities: [CrashingUserSchema, HeavyUserSchema],
+      ormSource: { model: 'module', moduleUrl: fixture, exportNames: ['CrashingUserSchema', 'HeavyUserSchema'] },
+      target: database,
+    });
+    try {
+      const crashed = await fetch(`${app.base}/api/compare`, { method: 'POST', body: JSON.stringify({ entity: 'CrashingUser', limit: 1, strategies: 'select-in', explain: false, repeat: 1 }), headers: { 'content-type': 'application/json' } });
+      expect(crashed.status).toBe(500);
+      const { error } = (await crashed.json()) as { error: string };
+      expect(error).toBe('Internal error: The lab worker stopped (it exited with code 3); this comparison ended, the next one starts a new worker.');
+      expect((await fetch(`${app.base}/api/health`)).status).toBe(200);
+      const events = await readEvents(await postCompare(app.base, { entity: 'HeavyUser', limit: 1, strategies: 'select-in', explain: false, repeat: 1 }));
+      expect(reportOf(events)?.strategies[0]!.status).toBe('ok');
+      expect(app.ctx.labWorker()!.started).toBe(2);
+    } finally {
+      await app.close();
+    }
   });
 
   it('still answers 400 for an invalid request before any stream, running nothing', async () => {

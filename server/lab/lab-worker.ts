@@ -166,15 +166,22 @@ export class LabWorker {
     const ready = new Promise<void>((resolve, reject) => { markReady = resolve; failReady = reject; });
     ready.catch(() => {});
     const instance: Instance = { worker, ready };
+    let wasReady = false;
     const end = (error: Error) => {
       if (instance.ended) return;
       instance.ended = error;
       if (this.instance === instance) this.instance = null;
       failReady(error);
       this.endRuns(worker, error);
+      // A worker that had started (and crashed or ran out of memory) is replaced at once, so the next
+      // Run does not wait for entity discovery; one that failed to start is retried only by the next Run.
+      if (wasReady) this.warm();
     };
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') markReady();
+      if (message.type === 'ready') {
+        wasReady = true;
+        markReady();
+      }
       else if (message.type === 'init-failed') {
         // The main thread loaded the same model, so this is the worker's own trouble: a server error, not the request's.
         end(new UserError(`The lab worker could not load the model: ${deserializeError(message.error).message} Comparisons need it; restart relscope.`, { status: 503, exitCode: 1 }));
@@ -182,7 +189,7 @@ export class LabWorker {
       } else this.onMessage(worker, message);
     });
     worker.on('error', (error: Error & { code?: string }) => end(this.crashError(error)));
-    worker.on('exit', (code) => end(this.crashError(new Error(`the lab worker exited (code ${code})`))));
+    worker.on('exit', (code) => end(this.crashError(new Error(`it exited with code ${code}`))));
     return instance;
   }
 
@@ -253,6 +260,7 @@ export class LabWorker {
     }
     this.endRuns(worker, new UserError('This comparison was interrupted: the lab worker was restarted to stop another comparison that did not answer its cancel. Run it again.', { status: 503 }));
     void worker.terminate();
+    this.warm(); // the replacement starts now, not on the next Run
   }
 
   private endRuns(worker: Worker, error: Error): void {
