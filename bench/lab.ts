@@ -89,7 +89,8 @@ async function measure(name: string, big: AppContext, ctx: AppContext): Promise<
 }
 
 async function serverContext(scale: number): Promise<{ ctx: AppContext; done: () => Promise<void> }> {
-  const dbName = `relscope_bench_lab_s${String(scale).replace('.', '_')}`;
+  // $BENCH_LAB_DB: a database of your own to create and seed instead (e.g. on a shared server).
+  const dbName = process.env.BENCH_LAB_DB ?? `relscope_bench_lab_s${String(scale).replace('.', '_')}`;
   const admin = new pg.Client(serverUrl);
   await admin.connect();
   const exists = (await admin.query('select 1 from pg_database where datname = $1', [dbName])).rowCount;

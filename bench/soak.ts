@@ -179,7 +179,7 @@ try {
     '',
     '| RSS (MiB) | start | after warm-up | min | max | end | slope after warm-up (MiB/min) |',
     '|---|---|---|---|---|---|---|',
-    rssLine('server', 'server (Node)'),
+    rssLine('server', 'server (Node, lab worker thread included)'),
     rssLine('child', 'embedded database child (PGlite)'),
     '',
     `| /api/health latency (ms) | n | p50 | p99 | max | non-200 |`,

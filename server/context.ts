@@ -9,6 +9,8 @@ import { ensureDemoSchema, demoTables } from './demo/schema.ts';
 import { countRows, seedDemo, type SeedProgress } from './demo/seed.ts';
 import { UserError } from './errors.ts';
 import { newModelCache, type ModelCache } from './schema/load.ts';
+import { LabWorker, defaultLabMemoryMb } from './lab/lab-worker.ts';
+import type { OrmSource } from './lab/worker-protocol.ts';
 
 /**
  * What every command and route works from: one database target and one entity list.
@@ -28,6 +30,12 @@ export interface AppContext {
   orm(): Promise<MikroORM>;
   /** A client from the context's small pool; connection failures become DatabaseUnavailableError. */
   withClient<T>(work: (client: pg.ClientBase) => Promise<T>): Promise<T>;
+  /**
+   * The worker thread the lab's comparisons run in (created on first use, started lazily or by
+   * its warm()); null when the model cannot be re-created in another thread (an entity list
+   * given as objects) or RELSCOPE_LAB_WORKER=0: comparisons then run in this thread.
+   */
+  labWorker(): LabWorker | null;
   close(): Promise<void>;
 }
 
@@ -41,6 +49,19 @@ export interface ContextOptions extends OpenOptions {
   /** An ORM already initialised for this target (entity discovery done before connecting). */
   orm?: MikroORM;
   projectLabel?: string;
+  /** How the lab worker re-creates this model (default: the demo, or the project's config); null: no worker. */
+  ormSource?: OrmSource | null;
+  /** The lab worker's heap budget in MB (default: defaultLabMemoryMb()). */
+  labMemoryMb?: number;
+}
+
+/** How another thread makes the same model: only what can be loaded again from a description. */
+function ormSourceOf(options: ContextOptions): OrmSource | null {
+  if (options.ormSource !== undefined) return options.ormSource;
+  if (process.env.RELSCOPE_LAB_WORKER === '0') return null;
+  const project = options.project;
+  if (project) return project.found && project.cwd ? { model: 'project', configPath: project.found.path, via: project.found.via, cwd: project.cwd, ...(project.contextName !== undefined ? { contextName: project.contextName } : {}) } : null;
+  return options.entities ? null : { model: 'demo' };
 }
 
 export async function createContext(options: ContextOptions = {}): Promise<AppContext> {
@@ -51,6 +72,8 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
   let ormUrl = target.url;
   let pool: pg.Pool | null = null;
   let poolUrl = '';
+  const ormSource = ormSourceOf(options);
+  let labWorker: LabWorker | null = null;
   const ctx: AppContext = {
     target,
     projectLabel: options.projectLabel ?? project?.label ?? 'demo model',
@@ -89,7 +112,25 @@ export async function createContext(options: ContextOptions = {}): Promise<AppCo
       }
       return withPooledClient(pool, target.url, work, target.urlOrigin);
     },
+    labWorker() {
+      if (!ormSource) return null;
+      labWorker ??= new LabWorker({
+        setup: {
+          source: ormSource,
+          database: {
+            kind: target.kind, url: target.url, display: target.display, embedded: Boolean(target.embedded),
+            ...(target.label ? { label: target.label } : {}), ...(target.urlOrigin ? { urlOrigin: target.urlOrigin } : {}),
+          },
+          projectLabel: ctx.projectLabel,
+        },
+        memoryMb: options.labMemoryMb ?? defaultLabMemoryMb(),
+        currentUrl: () => target.url,
+        ...(target.embedded ? { embedded: target.embedded } : {}),
+      });
+      return labWorker;
+    },
     async close() {
+      await labWorker?.close();
       if (ormPromise) await (await ormPromise.catch(() => null))?.close(true);
       await pool?.end().catch(() => {});
       await target.close();

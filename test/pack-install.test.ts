@@ -205,10 +205,16 @@ describe('the packed tarball in a project of its own', () => {
     let health: { ok: boolean; project: string; tables: Record<string, number> };
     let page: Response;
     let entities: Response;
+    let compared: Response;
     try {
       health = (await (await fetch(`${server.baseUrl}/api/health`)).json()) as typeof health;
       entities = await fetch(`${server.baseUrl}/api/entities`);
       page = await fetch(`${server.baseUrl}/`);
+      // The comparison runs in the lab worker (dist/node/lab-worker.js), which loads the project again in its own thread.
+      compared = await fetch(`${server.baseUrl}/api/compare`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ entity: 'Book', populate: ['author', 'tags'], strategies: ['select-in', 'joined'], repeat: 1 }),
+      });
     } finally {
       // Ctrl-C: relscope shuts down cleanly (npx itself dies of the signal, as in a terminal).
       const stopped = await server.stop();
@@ -220,6 +226,10 @@ describe('the packed tarball in a project of its own', () => {
     expect(health.project).toBe('src/mikro-orm.config.ts (found by convention)');
     expect(health.tables).toEqual({ 'public.author': 2, 'public.book': 3, 'public.book_tags': 3, 'public.tag': 2 });
     expect(entities.status).toBe(200);
+    expect(compared.status).toBe(200);
+    const report = (await compared.json()) as { strategies: { strategy: string; status: string; entities: number }[]; correctness: { consistent: boolean } };
+    expect(report.strategies.map((s) => [s.strategy, s.status, s.entities])).toEqual([['select-in', 'ok', 7], ['joined', 'ok', 7]]);
+    expect(report.correctness.consistent).toBe(true);
     expect(((await entities.json()) as { entities: { name: string }[] }).entities.map((e) => e.name).sort()).toEqual(expect.arrayContaining(['Author', 'Book', 'Tag']));
     if (existsSync(join(repoRoot, 'vite.config.ts'))) {
       expect(page.status).toBe(200);

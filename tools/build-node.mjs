@@ -23,6 +23,8 @@ const outdir = resolve(root, 'dist/node');
 
 export const entryPoints = {
   cli: 'server/cli.ts',
+  // The lab's worker thread (server/lab/lab-worker.ts starts it from dist/node/lab-worker.js).
+  'lab-worker': 'server/lab/worker.ts',
 };
 
 /** Rewrites import.meta.url to the source file's URL, computed from the output file's own. */

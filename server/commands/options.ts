@@ -50,18 +50,19 @@ export interface DatabaseValues {
  * The project is loaded and its entities discovered here, so a broken config stops the
  * command before anything starts.
  */
-export async function contextFromOptions(values: DatabaseValues, cwd = process.cwd(), use: { database?: 'now' | 'lazy' } = {}): Promise<AppContext> {
+export async function contextFromOptions(values: DatabaseValues, cwd = process.cwd(), use: { database?: 'now' | 'lazy'; labMemoryMb?: number } = {}): Promise<AppContext> {
   const dataDir = values['data-dir'];
+  const lab = use.labMemoryMb !== undefined ? { labMemoryMb: use.labMemoryMb } : {};
   if (values.demo) {
     if (values.config) throw new UserError('--demo and --config exclude each other: the demo has its own model.');
-    return createContext({ dataDir, projectLabel: 'demo model (--demo)' });
+    return createContext({ dataDir, projectLabel: 'demo model (--demo)', ...lab });
   }
   const envUrl = process.env.DATABASE_URL || undefined;
   const found = findConfig(cwd, values.config);
   if (!found) {
     if (values.context) throw new UserError(`--context ${values.context}: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}); pass --config PATH.`);
     const dbUrl = values.db ?? envUrl;
-    const ctx = await createContext({ dbUrl, dataDir, projectLabel: 'demo model (no MikroORM config found)' });
+    const ctx = await createContext({ dbUrl, dataDir, projectLabel: 'demo model (no MikroORM config found)', ...lab });
     // Said once the database answered, so that a connection error stays the only line.
     console.error(`relscope: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}): showing the built-in demo model${dbUrl ? '' : ' on the embedded database'}. Pass --config PATH for your project, or --demo to say you mean the demo.`);
     return ctx;
@@ -81,7 +82,7 @@ export async function contextFromOptions(values: DatabaseValues, cwd = process.c
   // nothing starts half-broken.
   const orm = await initProjectOrm(project, dbUrl, 4);
   try {
-    return await createContext({ dbUrl, project, orm, urlOrigin, lazy });
+    return await createContext({ dbUrl, project, orm, urlOrigin, lazy, ...lab });
   } catch (error) {
     await orm.close(true).catch(() => {});
     throw error;

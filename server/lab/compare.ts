@@ -20,6 +20,10 @@
  * anyway (two at once would only distort each other's timings), and the EXPLAIN watchdog may
  * restart it, which would break a concurrent comparison's loads. On a real server they run
  * concurrently; the capture sessions keep their statements apart.
+ *
+ * Where it runs: the server's POST /api/compare validates and queues here, then runs the comparison
+ * in its lab worker thread (lab-worker.ts, worker.ts call compareNow there); `relscope compare`,
+ * the benches and the tests call compare() in their own thread.
  */
 import type pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -27,7 +31,7 @@ import type { AppContext } from '../context.ts';
 import { isConnectionError } from '../errors.ts';
 import { dbModel } from '../schema/load.ts';
 import { instrumentPool } from './capture.ts';
-import { explainStatement, type ExplainTarget } from './explain.ts';
+import { explainStatement, type EmbeddedControl, type ExplainTarget } from './explain.ts';
 import {
   buildAdvice, buildVerdict, duplicationByType, foreignKeysFromModel, groupStatements, maxStatementsListed, median,
   relationCosts, round, serverTotals, timeStats, type ForeignKeyColumn, type TableTypes,
@@ -52,6 +56,11 @@ export interface CompareOptions {
   onEvent?: (event: CompareEvent) => void;
   /** Aborting stops the comparison within about a second (waiting, runs, EXPLAINs, sweep). */
   signal?: AbortSignal;
+  /**
+   * What the EXPLAIN watchdog kills and restarts on the embedded database (default: the
+   * target's own process; in the lab worker, a request to the main thread, which owns it).
+   */
+  embedded?: EmbeddedControl;
 }
 
 // ---- Queue ----------------------------------------------------------------------------------
@@ -68,7 +77,7 @@ const queues = new WeakMap<object, Waiter[]>();
  * telling the waiter its place in line whenever it moves; a waiter whose signal aborts leaves
  * the line at once (its work never starts).
  */
-async function queued<T>(ctx: AppContext, options: CompareOptions, work: () => Promise<T>): Promise<T> {
+export async function queued<T>(ctx: AppContext, options: CompareOptions, work: () => Promise<T>): Promise<T> {
   const key = ctx.target.embedded;
   const notify = (position: number) => options.onEvent?.({ type: 'queued', position });
   if (!key) {
@@ -108,7 +117,7 @@ async function queued<T>(ctx: AppContext, options: CompareOptions, work: () => P
   }
 }
 
-function abortError(signal?: AbortSignal): Error {
+export function abortError(signal?: AbortSignal): Error {
   const reason = signal?.reason as unknown;
   if (reason instanceof Error && reason.name === 'AbortError') return reason;
   const error = new Error('The comparison was cancelled: its client went away.');
@@ -125,11 +134,20 @@ export async function validateCompare(ctx: AppContext, input: unknown, fieldName
   return resolveRequest(orm.getMetadata(), input, fieldNames, { filters });
 }
 
-/** Validates and runs a comparison. */
+/** Validates and runs a comparison in this thread, after the comparisons ahead of it (queued). */
 export async function compare(ctx: AppContext, input: unknown, options: CompareOptions = {}): Promise<CompareReport> {
   const resolved = await validateCompare(ctx, input, options.fieldNames);
+  return queued(ctx, options, () => runResolved(ctx, resolved, options));
+}
+
+/** Validates and runs a comparison at once, without the queue (the lab worker: its queue is the main thread's). */
+export async function compareNow(ctx: AppContext, input: unknown, options: CompareOptions = {}): Promise<CompareReport> {
+  return runResolved(ctx, await validateCompare(ctx, input, options.fieldNames), options);
+}
+
+async function runResolved(ctx: AppContext, resolved: ResolvedRequest, options: CompareOptions): Promise<CompareReport> {
   // MikroORM's JIT code dumps (console.error) are held back: a failed strategy is reported in one line.
-  return queued(ctx, options, async () => (await withoutJitDumps(() => runComparison(ctx, resolved, options))).value);
+  return (await withoutJitDumps(() => runComparison(ctx, resolved, options))).value;
 }
 
 // ---- Shared state of one comparison ------------------------------------------------------------
@@ -142,6 +160,7 @@ interface Lab {
   spec: LoadSpec;
   request: CompareRequest;
   signal?: AbortSignal;
+  embedded?: EmbeddedControl;
   /** performance.now() at which the time budget is spent. */
   deadline: number;
   emit: (event: CompareEvent) => void;
@@ -403,7 +422,7 @@ function checkGraphs(strategies: StrategyName[], measured: Map<StrategyName, Mea
 /** EXPLAIN each distinct statement once (the same SQL in two strategies shares its plan). */
 async function explainAll(lab: Lab, results: StrategyResult[], paramsOf: Map<StrategyResult, unknown[][]>): Promise<void> {
   const { ctx, pool, request } = lab;
-  const target: ExplainTarget = { pool, kind: ctx.target.kind, ...(ctx.target.embedded ? { embedded: ctx.target.embedded } : {}) };
+  const target: ExplainTarget = { pool, kind: ctx.target.kind, ...(lab.embedded ? { embedded: lab.embedded } : {}) };
   const cache = new Map<string, ExplainResult>();
   const total = results.reduce((n, r) => n + r.groups.length, 0);
   let done = 0;
@@ -552,6 +571,7 @@ async function runComparison(ctx: AppContext, resolved: ResolvedRequest, options
     ctx, orm, pool, request,
     spec: { meta, request, tree },
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.embedded ?? ctx.target.embedded ? { embedded: options.embedded ?? ctx.target.embedded } : {}),
     deadline: started + (request.timeBudgetMs ?? compareLimits.timeBudgetMs.default),
     emit: options.onEvent ?? (() => {}),
     progress: options.onProgress ?? (() => {}),

@@ -23,11 +23,14 @@ import { parseExplain, summarizePlan } from './plan.ts';
 import { checkReadOnly } from './sql.ts';
 import type { ExplainResult } from '../../common/lab-types.ts';
 
+/** The watchdog's two operations on the embedded database's process. */
+export type EmbeddedControl = Pick<EmbeddedPostgres, 'kill' | 'start'>;
+
 export interface ExplainTarget {
   pool: pg.Pool;
   kind: 'embedded' | 'external';
   /** Present on the embedded database: what the watchdog kills and restarts. */
-  embedded?: EmbeddedPostgres;
+  embedded?: EmbeddedControl;
 }
 
 export interface ExplainOptions {

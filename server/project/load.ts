@@ -23,6 +23,10 @@ export interface LoadedProject {
   loader: LoaderChoice;
   /** MikroORM CLI's preferTs: discover `entitiesTs` rather than `entities`. */
   preferTs: boolean;
+  /** How to load it again (the lab worker does, in its own thread): what loadProject was given. */
+  found?: FoundConfig;
+  cwd?: string;
+  contextName?: string;
 }
 
 const relscopeRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,7 +65,10 @@ export async function loadProject(found: FoundConfig, cwd: string, contextName?:
   const label = `${shown} (found ${found.via === 'convention' ? 'by convention' : `via ${found.via}`})`;
   const preferTs = settings.preferTs !== false;
   if (process.env.RELSCOPE_DEBUG) console.error(`relscope: loaded ${label} with ${loader.detail}${loader.tsconfig ? ` (${relative(cwd, loader.tsconfig) || loader.tsconfig})` : ''}`);
-  return { configPath: found.path, label, options: { ...options }, configUrl: connectionUrlOf(withEnvironment(options)), loader, preferTs };
+  return {
+    configPath: found.path, label, options: { ...options }, configUrl: connectionUrlOf(withEnvironment(options)), loader, preferTs,
+    found, cwd, ...(contextName !== undefined ? { contextName } : {}),
+  };
 }
 
 /**

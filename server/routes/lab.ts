@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../context.ts';
-import { UserError, errorMessage, isConnectionError } from '../errors.ts';
-import { compare, validateCompare } from '../lab/compare.ts';
+import { DatabaseUnavailableError, UserError, errorMessage, isConnectionError } from '../errors.ts';
+import { compare, queued, validateCompare, type CompareOptions } from '../lab/compare.ts';
 import { describeEntities, strategyList } from '../lab/request.ts';
 import { compareLimits, ndjsonType, type CompareEvent, type CompareReport, type EntitiesResponse } from '../../common/lab-types.ts';
 
@@ -39,11 +39,23 @@ export function labRoutes(ctx: AppContext): Hono {
       await validateCompare(ctx, input);
       return streamed(ctx, input, signal);
     }
-    const report: CompareReport = await compare(ctx, input, { signal });
+    const report: CompareReport = await runCompare(ctx, input, { signal });
     return c.json(report);
   });
 
   return routes;
+}
+
+/**
+ * Runs a comparison in the context's lab worker (validated here first: an invalid request
+ * answers 400 and nothing is queued; the one-at-a-time queue of the embedded database stays
+ * in this thread), or in this thread when the context has no worker.
+ */
+async function runCompare(ctx: AppContext, input: unknown, options: CompareOptions): Promise<CompareReport> {
+  const worker = ctx.labWorker();
+  if (!worker) return compare(ctx, input, options);
+  await validateCompare(ctx, input);
+  return queued(ctx, options, () => worker.run(input, options));
 }
 
 /** The status a plain request would have answered for `error` (see server/api.ts). */
@@ -69,12 +81,12 @@ function streamed(ctx: AppContext, input: unknown, requestSignal: AbortSignal): 
           controller.abort();
         }
       };
-      compare(ctx, input, { signal: controller.signal, onEvent: send })
+      runCompare(ctx, input, { signal: controller.signal, onEvent: send })
         .then((report) => send({ type: 'report', report }))
         .catch((error: unknown) => {
           if (controller.signal.aborted) return;
           const status = statusOf(error);
-          const message = status === 503
+          const message = status === 503 && (error instanceof DatabaseUnavailableError || !(error instanceof UserError))
             ? `The database is unavailable: ${errorMessage(error)}. relscope keeps serving and recovers when it returns.`
             : status === 500 ? `Internal error: ${errorMessage(error)}` : errorMessage(error);
           if (status === 500) console.error('relscope: POST /api/compare (stream) failed:', error);
