@@ -22,6 +22,14 @@ export interface Health {
   rowsAre: 'exact' | 'estimated';
   /** Rows per table id ("public.users"). */
   tables: Record<string, number>;
+  /**
+   * How old `tables` and `serverVersion` are: 0 when read for this answer. While a comparison
+   * holds the embedded database (it runs one statement at a time), health answers the last
+   * reading instead of waiting behind the comparison's statements, and says so here.
+   */
+  readingAgeMs: number;
+  /** Set while a comparison runs on the embedded database (the reason for an older reading). */
+  busy?: 'comparison';
   /** What drift compares with: the user's project, or relscope's built-in demo model. */
   orm?: { model: 'project' | 'demo'; label: string; databaseHasModel: boolean };
 }

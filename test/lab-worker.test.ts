@@ -17,6 +17,8 @@ import { createApp } from '../server/api.ts';
 import { EmbeddedPostgres } from '../server/db/embedded.ts';
 import { CrashingUserSchema, HeavyUserSchema, SlowPost, SlowUser, heavyConstructorMs } from './fixtures/lab-worker/entities.ts';
 import { ndjsonType, type CompareEvent, type CompareReport } from '../common/lab-types.ts';
+import type { Health } from '../common/api-types.ts';
+import { embeddedBusy } from '../server/lab/queue.ts';
 
 const fixture = new URL('./fixtures/lab-worker/entities.ts', import.meta.url).href;
 /** The main thread's model and the worker's, from the same module. */
@@ -208,10 +210,20 @@ describe('lab worker on a private embedded database', () => {
         await c.query('insert into users values (1), (2); insert into posts values (1, 1), (2, 1), (3, 2)');
       });
       const pidBefore = embedded.pid;
-      const res = await fetch(`${app.base}/api/compare`, {
+      const idle = (await (await fetch(`${app.base}/api/health`)).json()) as Health;
+      expect(idle).toMatchObject({ readingAgeMs: 0, tables: { 'public.users': 2, 'public.posts': 3 } });
+      expect(idle.busy).toBeUndefined();
+      const answer = fetch(`${app.base}/api/compare`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ entity: 'SlowUser', populate: 'posts', limit: 1, repeat: 1, strategies: ['select-in'], explainTimeoutMs: 200 }),
       });
+      // While the comparison holds the one-statement-at-a-time database, health answers the
+      // last reading at once (saying so) instead of queueing behind the comparison.
+      while (!embeddedBusy(app.ctx)) await new Promise((r) => setTimeout(r, 5));
+      const during = (await (await fetch(`${app.base}/api/health`)).json()) as Health;
+      expect(during).toMatchObject({ busy: 'comparison', tables: idle.tables, database: { serverVersion: idle.database.serverVersion } });
+      expect(during.readingAgeMs).toBeGreaterThan(0);
+      const res = await answer;
       expect(res.status).toBe(200);
       const report = (await res.json()) as CompareReport;
       const groups = report.strategies[0]!.groups;

@@ -39,6 +39,7 @@ import {
 import { configuredStrategies, entityStyle, projectBaseDir, tableTypes } from './project-style.ts';
 import { demoEntities } from '../../entities/index.ts';
 import { withoutJitDumps } from './jit-noise.ts';
+import { abortError, queued } from './queue.ts';
 import { resolveRequest, type FieldNamer, type PathNode, type ResolvedRequest } from './request.ts';
 import { configuredLoad, diffGraphs, expectedLazyRoundTrips, runStrategy, type LoadSpec, type RunOptions, type RunOutcome } from './strategies.ts';
 import {
@@ -63,67 +64,6 @@ export interface CompareOptions {
   embedded?: EmbeddedControl;
 }
 
-// ---- Queue ----------------------------------------------------------------------------------
-
-interface Waiter {
-  start: () => void;
-  notify: (position: number) => void;
-}
-
-const queues = new WeakMap<object, Waiter[]>();
-
-/**
- * Runs `work` after every earlier comparison on the same embedded database has finished,
- * telling the waiter its place in line whenever it moves; a waiter whose signal aborts leaves
- * the line at once (its work never starts).
- */
-export async function queued<T>(ctx: AppContext, options: CompareOptions, work: () => Promise<T>): Promise<T> {
-  const key = ctx.target.embedded;
-  const notify = (position: number) => options.onEvent?.({ type: 'queued', position });
-  if (!key) {
-    notify(0);
-    return work();
-  }
-  const line = queues.get(key) ?? [];
-  queues.set(key, line);
-  const renumber = () => line.forEach((w, i) => w.notify(i));
-  await new Promise<void>((resolve, reject) => {
-    const waiter: Waiter = { start: resolve, notify };
-    const signal = options.signal;
-    const onAbort = () => {
-      const at = line.indexOf(waiter);
-      if (at > 0) {
-        line.splice(at, 1);
-        renumber();
-        reject(abortError(signal));
-      }
-    };
-    if (signal?.aborted) return reject(abortError(signal));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    waiter.start = () => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    line.push(waiter);
-    notify(line.length - 1);
-    if (line.length === 1) waiter.start();
-  });
-  try {
-    return await work();
-  } finally {
-    line.shift();
-    renumber();
-    line[0]?.start();
-  }
-}
-
-export function abortError(signal?: AbortSignal): Error {
-  const reason = signal?.reason as unknown;
-  if (reason instanceof Error && reason.name === 'AbortError') return reason;
-  const error = new Error('The comparison was cancelled: its client went away.');
-  error.name = 'AbortError';
-  return error;
-}
 
 // ---- Entry points -----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { EmbeddedPostgres } from '../db/embedded.ts';
 import { UserError, errorMessage } from '../errors.ts';
 import { tsconfigFromSettings } from '../project/tsx.ts';
+import { abortError } from './queue.ts';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerSetup } from './worker-protocol.ts';
 import type { CompareEvent, CompareReport } from '../../common/lab-types.ts';
 
@@ -278,10 +279,4 @@ export class LabWorker {
       // a terminated worker: its runs are ended by its exit
     }
   }
-}
-
-function abortError(): Error {
-  const error = new Error('The comparison was cancelled: its client went away.');
-  error.name = 'AbortError';
-  return error;
 }

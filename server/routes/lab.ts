@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../context.ts';
 import { DatabaseUnavailableError, UserError, errorMessage, isConnectionError } from '../errors.ts';
-import { compare, queued, validateCompare, type CompareOptions } from '../lab/compare.ts';
+import { compare, validateCompare, type CompareOptions } from '../lab/compare.ts';
+import { queued } from '../lab/queue.ts';
 import { describeEntities, strategyList } from '../lab/request.ts';
 import { compareLimits, ndjsonType, type CompareEvent, type CompareReport, type EntitiesResponse } from '../../common/lab-types.ts';
 
