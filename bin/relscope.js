@@ -23,9 +23,11 @@ if (useCompiled) {
   const { main } = await import(compiled.href);
   process.exitCode = await main(process.argv.slice(2));
 } else {
-  const [{ register }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  const [{ register }, { register: registerCjs }, nativePackages] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api'), import('../server/project/native-package-require.mjs')]);
   const tsconfig = tsconfigFromSettings();
+  nativePackages.rememberNodeRequire();
   registerCjs(tsconfig ? { tsconfig } : undefined);
+  nativePackages.keepPackagesNative(); // one MikroORM for a CommonJS project's require() and relscope's import
   register(tsconfig ? { tsconfig } : undefined);
   globalThis[Symbol.for('relscope.tsx-registered')] = true;
   const { main } = await import(fileURLToPath(new URL('../server/cli.ts', import.meta.url)));

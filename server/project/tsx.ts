@@ -35,7 +35,9 @@ export async function ensureTsx(): Promise<void> {
   g[marker] = true;
   const tsconfig = tsconfigFromSettings();
   const options = tsconfig ? { tsconfig } : undefined;
-  const [{ register }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  const [{ register }, { register: registerCjs }, nativePackages] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api'), import('./native-package-require.mjs')]);
+  nativePackages.rememberNodeRequire();
   registerCjs(options as Parameters<typeof registerCjs>[0]); // as bin/relscope.js does; its types omit tsconfig
+  nativePackages.keepPackagesNative(); // see native-package-require.mjs
   register(options);
 }
