@@ -121,6 +121,14 @@ describe('fix code in each entity style', () => {
   });
 });
 
+describe('a many-to-many through an association entity', () => {
+  it('asks for no inverse side of the association entity’s many-to-ones: the m:n navigates them, and a collection of it would write the pivot twice', async () => {
+    const { entities } = await import('./fixtures/doctor-pivot/entities.ts');
+    const model = await modelFromEntities(entities);
+    expect(doctor(model, null).map(where)).toEqual([]);
+  });
+});
+
 describe('entity style detection', () => {
   it('reads EntitySchema objects as EntitySchema and writes their fixes that way; defineEntity schemas as defineEntity', async () => {
     const jsFile = './fixtures/schema-js/entities/index.js'; // plain JS without types: imported by a variable path
