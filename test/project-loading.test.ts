@@ -240,6 +240,21 @@ describe('bad input: one line naming the file and the cause, non-zero exit, noth
     expect((JSON.parse(viaFlag.stdout) as { tables: { name: string }[] }).tables.map((t) => t.name)).toContain('member');
   });
 
+  it('--config from another folder: imports through the project\'s tsconfig paths and baseUrl resolve; entity paths that find nothing say why', async () => {
+    const outside = folder({});
+    const config = (name: string) => join(fixturesRoot, 'paths-alias/src', name);
+    const [aliased, paths] = await Promise.all([
+      relscope(['export', '--source', 'orm', '--format', 'json', '--config', config('mikro-orm.config.ts')], outside),
+      relscope(['export', '--source', 'orm', '--format', 'json', '--config', config('mikro-orm.paths.config.ts')], outside),
+    ]);
+    // Before: "Cannot find package '@model/writer.js'": tsx read the working directory's tsconfig.
+    expect(aliased.stderr).toBe('');
+    expect((JSON.parse(aliased.stdout) as { tables: { name: string }[] }).tables.map((t) => t.name).sort()).toEqual(['essay', 'writer']);
+    expect(paths.code).toBe(1);
+    expect(paths.stderr.trimEnd().split('\n'), paths.stderr).toHaveLength(1);
+    expect(paths.stderr).toMatch(/No entities were discovered\. Its entity paths \(\.\/src\/model\/\*\.ts\) are resolved from baseDir, by default the working directory \(.*\), not the project's folder: run relscope in .*paths-alias, or set baseDir in the config\.$/m);
+  });
+
   it('serve with a broken project exits before listening', async () => {
     const started = serve(['--db', unreachable], { cwd: bad('discovery') });
     const error = (await started.then(

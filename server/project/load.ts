@@ -216,7 +216,7 @@ export async function initProjectOrm(project: LoadedProject, url: string, poolMa
   } catch (error) {
     const cwd = process.cwd();
     const shown = relative(cwd, project.configPath) || project.configPath;
-    throw new UserError(`Entity discovery failed for ${shown}: ${describeError(error, cwd)}${loaderHint(error, project.loader)}${installHint(error, project.configPath, cwd)}`, { exitCode: 1, cause: error });
+    throw new UserError(`Entity discovery failed for ${shown}: ${describeError(error, cwd)}${loaderHint(error, project.loader)}${installHint(error, project.configPath, cwd)}${baseDirHint(error, project, cwd)}`, { exitCode: 1, cause: error });
   }
 }
 
@@ -315,6 +315,24 @@ export function installHint(error: unknown, configPath: string, cwd: string): st
   if (!declared) return '';
   const folder = relative(cwd, dirname(packageJson));
   return ` ${name} is in ${relative(cwd, packageJson)} but not installed: run npm install (or yarn / pnpm install) ${folder ? `in ${folder}` : 'here'}.`;
+}
+
+/**
+ * A hint when entity paths found nothing because relscope runs outside the project: MikroORM
+ * resolves `entities` / `entitiesTs` paths from `baseDir`, which defaults to the working
+ * directory, not to the config's folder (its own CLI run from elsewhere fails the same way).
+ */
+export function baseDirHint(error: unknown, project: Pick<LoadedProject, 'configPath' | 'options' | 'preferTs'>, cwd: string): string {
+  if (!/No entities were discovered/i.test(errorMessage(error))) return '';
+  const options = project.options as Options & { entitiesTs?: unknown[]; baseDir?: string };
+  if (options.baseDir) return '';
+  const listed = (project.preferTs && options.entitiesTs?.length ? options.entitiesTs : options.entities) ?? [];
+  const paths = listed.filter((entry): entry is string => typeof entry === 'string');
+  if (!paths.length) return '';
+  const packageJson = nearestFile(dirname(project.configPath), 'package.json');
+  const projectDir = packageJson ? dirname(packageJson) : dirname(project.configPath);
+  if (resolve(projectDir) === resolve(cwd)) return '';
+  return ` Its entity paths (${paths.join(', ')}) are resolved from baseDir, by default the working directory (${cwd}), not the project's folder: run relscope in ${relative(cwd, projectDir) || projectDir}, or set baseDir in the config.`;
 }
 
 function lowerFirst(name: string): string {
