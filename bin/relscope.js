@@ -23,9 +23,20 @@ if (useCompiled) {
   const { main } = await import(compiled.href);
   process.exitCode = await main(process.argv.slice(2));
 } else {
-  const [{ register }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
-  const tsconfig = tsconfigFromSettings();
+  const [{ register }, { register: registerCjs }, nativePackages, explicitConfig] = await Promise.all([
+    import('tsx/esm/api'),
+    import('tsx/cjs/api'),
+    import('../server/project/native-package-require.mjs'),
+    import('../server/project/explicit-config.mjs'),
+  ]);
+  // $TSX_TSCONFIG_PATH (tsx reads it), MikroORM's CLI settings, else the tsconfig above a config
+  // named by --config or $MIKRO_ORM_CLI_CONFIG (see explicit-config.mjs); else tsx reads ./tsconfig.json.
+  const tsconfig = process.env.TSX_TSCONFIG_PATH ? undefined : tsconfigFromSettings() ?? explicitConfig.tsconfigOfExplicitConfig(process.argv.slice(2));
+  // tsx's CommonJS hook takes no tsconfig option: it reads $TSX_TSCONFIG_PATH when registered.
+  if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
+  nativePackages.rememberNodeRequire();
   registerCjs(tsconfig ? { tsconfig } : undefined);
+  nativePackages.keepPackagesNative(); // one MikroORM for a CommonJS project's require() and relscope's import
   register(tsconfig ? { tsconfig } : undefined);
   globalThis[Symbol.for('relscope.tsx-registered')] = true;
   const { main } = await import(fileURLToPath(new URL('../server/cli.ts', import.meta.url)));

@@ -121,6 +121,16 @@ describe('fix code in each entity style', () => {
   });
 });
 
+describe('a many-to-many through an association entity', () => {
+  it('asks the m:n’s owner for no collection of the association entity (a second writer of the pivot), its inverse side still', async () => {
+    const { entities } = await import('./fixtures/doctor-pivot/entities.ts');
+    const model = await modelFromEntities(entities);
+    // Before: "missing-inverse PurchaseLine.purchase" too, whose suggested Purchase.purchaseLines
+    // is what pivot-two-writers then warns about.
+    expect(doctor(model, null).map(where)).toEqual(['missing-inverse PurchaseLine.item']);
+  });
+});
+
 describe('entity style detection', () => {
   it('reads EntitySchema objects as EntitySchema and writes their fixes that way; defineEntity schemas as defineEntity', async () => {
     const jsFile = './fixtures/schema-js/entities/index.js'; // plain JS without types: imported by a variable path

@@ -96,7 +96,7 @@ describe.each(targets)('lab verdict on $name', (target) => {
       { severity: 'warning', code: 'column-missing-in-db', table: 'public.users', column: 'nickname', message: 'Column public.users.nickname is mapped but missing.' },
     ];
     const md = renderMarkdown(model, { drift: findings });
-    expect(md).toContain('Drift between the ORM and the database: 0 errors, 1 warnings, 0 info');
+    expect(md).toContain('Drift between the ORM and the database: 0 errors, 1 warning, 0 info');
     expect(md).toContain('Column public\\.users\\.nickname is mapped but missing\\.');
     expect(md).not.toContain('has no index');
     expect(renderMarkdown(model, { drift: [findings[0]!] })).toContain('Drift between the ORM and the database: none.');

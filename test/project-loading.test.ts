@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliSettings, findConfig } from '../server/project/discover.ts';
+import { cliSettings, configTemplates, findConfig, templateHint } from '../server/project/discover.ts';
 import { parseJsonc, readTsConfig, wantsDecoratorMetadata } from '../server/project/tsconfig.ts';
 import { connectionUrlOf, loadProject, optionsForUrl, type LoadedProject } from '../server/project/load.ts';
 import { createContext, prepareDemo } from '../server/context.ts';
@@ -58,6 +58,17 @@ describe('finding the config like MikroORM’s CLI', () => {
     expect(findConfig(dist, undefined, {})?.path).toBe(join(dist, 'dist/mikro-orm.config.js'));
     const build = folder({ 'build/mikro-orm.config.js': cfg });
     expect(findConfig(build, undefined, {})?.path).toBe(join(build, 'build/mikro-orm.config.js'));
+  });
+
+  it('names a config template (src/mikro-orm.config.ts.example) without loading it, and says where to copy it', () => {
+    const withTemplate = folder({ 'package.json': '{}', 'src/mikro-orm.config.ts.example': cfg, 'mikro-orm.config.js.dist': cfg });
+    expect(findConfig(withTemplate, undefined, {})).toBeNull();
+    expect(configTemplates(withTemplate, {})).toEqual([
+      { template: './src/mikro-orm.config.ts.example', copyTo: './src/mikro-orm.config.ts' },
+      { template: './mikro-orm.config.js.dist', copyTo: './mikro-orm.config.js' },
+    ]);
+    expect(templateHint(withTemplate, {})).toBe(' ./src/mikro-orm.config.ts.example looks like a config template: copy it to ./src/mikro-orm.config.ts, with your database\'s connection, to see your project.');
+    expect(templateHint(folder({ 'package.json': '{}' }), {})).toBe('');
   });
 
   it('takes package.json "mikro-orm".configPaths before the conventional paths, first existing one', () => {
@@ -190,6 +201,7 @@ describe('bad input: one line naming the file and the cause, non-zero exit, noth
     { name: 'legacy decorators without emitDecoratorMetadata', dir: 'no-metadata', line: /^relscope: Entity discovery failed for mikro-orm\.config\.ts: Please provide either 'type' or 'entity' attribute in Note\.id\..* set "experimentalDecorators" and "emitDecoratorMetadata" in tsconfig\.json/ },
     { name: 'a type imported as a value under emitDecoratorMetadata', dir: 'type-import', line: /^relscope: Could not load the MikroORM config mikro-orm\.config\.ts: The requested module '@mikro-orm\/core' does not provide an export named 'Rel' \(at book\.ts:4\)\. .*`import type \{ Rel \}`/ },
     { name: 'entity files importing each other under ES modules (issue 11, item 12)', dir: 'circular-esm', line: /^relscope: Could not load the MikroORM config mikro-orm\.config\.ts: Cannot access 'Writer' before initialization \(at entities\/novel\.ts:\d+\)\. .*wrap the type in MikroORM's Rel<> .*`writer!: Rel<Writer>`/ },
+    { name: 'a package the project declares but never installed (a fresh clone)', dir: 'uninstalled', line: /^relscope: Could not load the MikroORM config mikro-orm\.config\.ts: Cannot find package '@relscope-fixture\/never-installed' .*\. @relscope-fixture\/never-installed is in package\.json but not installed: run npm install \(or yarn \/ pnpm install\) here\.$/ },
     { name: 'a --config that does not exist', dir: 'mysql', args: ['--config', 'nope.ts'], line: /^relscope: --config nope\.ts: no such file \(looked at .*nope\.ts\)\.$/, code: 2 },
     { name: 'a MIKRO_ORM_CLI_CONFIG that does not exist', dir: 'mysql', env: { MIKRO_ORM_CLI_CONFIG: 'gone.config.ts' }, line: /^relscope: MIKRO_ORM_CLI_CONFIG names gone\.config\.ts, which does not exist/, code: 2 },
   ];
@@ -226,6 +238,21 @@ describe('bad input: one line naming the file and the cause, non-zero exit, noth
     expect(viaFlag.stderr).toBe('');
     expect(viaFlag.code).toBe(0);
     expect((JSON.parse(viaFlag.stdout) as { tables: { name: string }[] }).tables.map((t) => t.name)).toContain('member');
+  });
+
+  it('--config from another folder: imports through the project\'s tsconfig paths and baseUrl resolve; entity paths that find nothing say why', async () => {
+    const outside = folder({});
+    const config = (name: string) => join(fixturesRoot, 'paths-alias/src', name);
+    const [aliased, paths] = await Promise.all([
+      relscope(['export', '--source', 'orm', '--format', 'json', '--config', config('mikro-orm.config.ts')], outside),
+      relscope(['export', '--source', 'orm', '--format', 'json', '--config', config('mikro-orm.paths.config.ts')], outside),
+    ]);
+    // Before: "Cannot find package '@model/writer.js'": tsx read the working directory's tsconfig.
+    expect(aliased.stderr).toBe('');
+    expect((JSON.parse(aliased.stdout) as { tables: { name: string }[] }).tables.map((t) => t.name).sort()).toEqual(['essay', 'writer']);
+    expect(paths.code).toBe(1);
+    expect(paths.stderr.trimEnd().split('\n'), paths.stderr).toHaveLength(1);
+    expect(paths.stderr).toMatch(/No entities were discovered\. Its entity paths \(\.\/src\/model\/\*\.ts\) are resolved from baseDir, by default the working directory \(.*\), not the project's folder: run relscope in .*paths-alias, or set baseDir in the config\.$/m);
   });
 
   it('serve with a broken project exits before listening', async () => {

@@ -54,6 +54,17 @@ const Book = defineEntity({
   },
 });
 const Tag = defineEntity({ name: 'Tag', tableName: 'tags', schema: driftSchema, properties: { id: p.integer().primary(), label: p.string().length(50) } });
+// Enums as a MikroORM app declares them: a CHECK on text (the default), a native type, and one
+// whose CHECK the database lost.
+const Ticket = defineEntity({
+  name: 'Ticket', tableName: 'tickets', schema: driftSchema,
+  properties: {
+    id: p.integer().primary(),
+    state: p.enum(['open', 'closed', 'archived']),
+    priority: p.enum(['low', 'high']).nativeEnumName('ticket_priority'),
+    kind: p.enum(['bug', 'task']),
+  },
+});
 
 describe.each(targets)('catalog source on $name', (target) => {
   it('uses one connection on PGlite even when it is reached as a plain server URL, five on a real server', async () => {
@@ -223,6 +234,25 @@ describe.each(targets)('catalog source on $name', (target) => {
     expect(byCode('type-mismatch')).toBe(`Column ${S}.authors.name is character varying(50) in the database but character varying(100) in the ORM (Author.name).`);
     expect(byCode('on-delete-mismatch')).toBe(`ON DELETE of ${S}.books(author_id) -> ${S}.authors is NO ACTION in the database but CASCADE in the ORM (deleteRule).`);
     expect(byCode('table-missing-in-db')).toMatch(/^Table .*\.tags \(entity Tag\) is mapped by the ORM but missing in the database: run the migrations/);
+  });
+
+  it('reports enum values the database refuses or adds, and a text enum without its CHECK', async () => {
+    const orm = await modelFromEntities([Ticket]);
+    const S = driftSchema;
+    const db = await inRolledBackTransaction(target.url, async (client) => {
+      await client.query(`
+        create schema ${S};
+        create type ${S}.ticket_priority as enum ('low', 'high', 'urgent');
+        create table ${S}.tickets (id serial primary key, state text not null check (state in ('open', 'closed')), priority ${S}.ticket_priority not null, kind text not null);`);
+      return modelFromClient(client, { schemas: [S] });
+    });
+    // Before: none of these; a member added to the enum in code, its migration forgotten, failed only on save.
+    const findings = drift(orm, db).filter((f) => f.code.startsWith('enum-'));
+    expect(findings.map((f) => `${f.severity} ${f.code} ${f.column}: ${f.message.replaceAll(S, 'S')}`)).toEqual([
+      "error enum-mismatch state: Column S.tickets.state does not accept 'archived' in the database (CHECK tickets_state_check allows 'open', 'closed'), which the ORM's enum (Ticket.state) has: saving it fails; add it in a migration.",
+      "warning enum-check-missing kind: Column S.tickets.kind takes any text in the database, but the ORM (Ticket.kind) allows only 'bug', 'task': no CHECK constraint refuses other values; add it in a migration.",
+      "info enum-mismatch priority: Column S.tickets.priority accepts 'urgent' in the database (its enum type S.ticket_priority), which the ORM's enum (Ticket.priority) does not list.",
+    ]);
   });
 });
 

@@ -119,6 +119,8 @@ describe('tracer → relscope serve', () => {
     expect(lines.join('')).toContain('GET /feed');
     expect(lines.join('')).toContain('N+1: N+1 in GET /feed: loading User.posts');
     expect(formatRequests({ requests: [], dropped: { byTracers: 0, byServer: 0 } })).toContain('No traced requests yet');
+    const one = { n: 7, name: 'GET /books', statements: [{ ms: 1.5 }], findings: [], durationMs: 3, source: { pid: 1, app: 'app.ts' } };
+    expect(formatRequests({ requests: [one as unknown as TracedRequestsState['requests'][number]], dropped: { byTracers: 0, byServer: 0 } })).toContain('#7 GET /books  1 statement, 1.50 ms in SQL');
   });
 
   it('ingest takes JSON from the tracer only: other content types, bad fields and foreign origins are refused', async () => {

@@ -9,7 +9,7 @@ export const summary = 'drift (orm vs db) and schema advice, grouped by severity
 export const help = `relscope lint [--source orm|db] [--format text|json] [--schema A,B]
 
 Compares the MikroORM metadata with the database (missing tables, columns and FKs, type,
-nullability and unique mismatches, ON DELETE rules) and adds advice on the chosen source's
+nullability and unique mismatches, ON DELETE rules, enum values the database refuses) and adds advice on the chosen source's
 schema (FKs without an index, tables without a primary key, duplicate indexes, ...), and
 checks how the ORM declares its relations (missing inverse sides, two writers of one pivot,
 ORM cascades against ON DELETE, eager collections, ...; see the README's rules table), each

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { createContext, prepareDemo, type AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
 import { connectionUrl } from '../db/connect.ts';
-import { findConfig, searchedPaths } from '../project/discover.ts';
+import { findConfig, searchedPaths, templateHint } from '../project/discover.ts';
 
 /** Options every command that reads a database accepts. */
 export const databaseOptions = {
@@ -60,11 +60,11 @@ export async function contextFromOptions(values: DatabaseValues, cwd = process.c
   const envUrl = process.env.DATABASE_URL || undefined;
   const found = findConfig(cwd, values.config);
   if (!found) {
-    if (values.context) throw new UserError(`--context ${values.context}: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}); pass --config PATH.`);
+    if (values.context) throw new UserError(`--context ${values.context}: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}); pass --config PATH.${templateHint(cwd)}`);
     const dbUrl = values.db ?? envUrl;
     const ctx = await createContext({ dbUrl, dataDir, projectLabel: 'demo model (no MikroORM config found)', ...lab });
     // Said once the database answered, so that a connection error stays the only line.
-    console.error(`relscope: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}): showing the built-in demo model${dbUrl ? '' : ' on the embedded database'}. Pass --config PATH for your project, or --demo to say you mean the demo.`);
+    console.error(`relscope: no MikroORM config found in ${cwd} (looked for ${searchedPaths(cwd).join(', ')}): showing the built-in demo model${dbUrl ? '' : ' on the embedded database'}. Pass --config PATH for your project, or --demo to say you mean the demo.${templateHint(cwd)}`);
     return ctx;
   }
   // Imported only when there is a project: it loads MikroORM (seconds).

@@ -22,7 +22,7 @@ export function formatRequests(state: TracedRequestsState): string {
   const out: string[] = [];
   for (const r of state.requests) {
     const total = r.statements.reduce((sum, s) => sum + s.ms, 0);
-    out.push(`#${r.n} ${r.name}${r.status ? ` → ${r.status}` : ''}  ${r.statements.length} statements, ${ms(total)} in SQL of ${ms(r.durationMs)}  (${r.source.app} pid ${r.source.pid})`);
+    out.push(`#${r.n} ${r.name}${r.status ? ` → ${r.status}` : ''}  ${r.statements.length} statement${r.statements.length === 1 ? '' : 's'}, ${ms(total)} in SQL of ${ms(r.durationMs)}  (${r.source.app} pid ${r.source.pid})`);
     for (const f of r.findings) {
       out.push(`  ${f.kind === 'n-plus-one' ? 'N+1' : f.kind}: ${f.message}`);
       if (f.callSite) out.push(`    at ${f.callSite.file}:${f.callSite.line}:${f.callSite.column}`);

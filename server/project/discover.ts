@@ -77,6 +77,31 @@ export function searchedPaths(cwd: string, env: NodeJS.ProcessEnv = process.env)
   return [...(cliSettings(cwd, env).configPaths ?? []), ...conventionalConfigPaths(cwd)];
 }
 
+/** Suffixes of config templates a project ships for each developer to copy and fill in. */
+const templateSuffixes = ['.example', '.sample', '.dist', '.template'];
+
+/**
+ * Config templates beside the paths that were looked for (e.g. src/mikro-orm.config.ts.example
+ * in a project that keeps its real config out of git), as paths relative to `cwd`: relscope never
+ * loads them (they name someone else's database), but saying so beats showing the demo model.
+ */
+export function configTemplates(cwd: string, env: NodeJS.ProcessEnv = process.env): { template: string; copyTo: string }[] {
+  const found: { template: string; copyTo: string }[] = [];
+  for (const candidate of searchedPaths(cwd, env)) {
+    for (const suffix of templateSuffixes) {
+      const template = `${candidate}${suffix}`;
+      if (isFile(isAbsolute(template) ? template : resolve(cwd, template))) found.push({ template, copyTo: candidate });
+    }
+  }
+  return found;
+}
+
+/** The "copy the template" sentence for the "no config found" message, or '' when there is none. */
+export function templateHint(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  const [first] = configTemplates(cwd, env);
+  return first ? ` ${first.template} looks like a config template: copy it to ${first.copyTo}, with your database's connection, to see your project.` : '';
+}
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();

@@ -1,12 +1,12 @@
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, extname, relative, resolve, sep } from 'node:path';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ownPostgres from '@mikro-orm/postgresql';
 import { PostgreSqlDriver, type MikroORM, type Options } from '@mikro-orm/postgresql';
 import { loadEnvironmentVars } from '@mikro-orm/core';
 import { UserError, errorMessage } from '../errors.ts';
-import { cliSettings, type FoundConfig } from './discover.ts';
+import { cliSettings, nearestFile, type FoundConfig } from './discover.ts';
 import { prepareLoader, type LoaderChoice } from './loader.ts';
 import { ensureTsx } from './tsx.ts';
 import { assertNodeForProject } from './node-version.ts';
@@ -46,7 +46,7 @@ export async function loadProject(found: FoundConfig, cwd: string, contextName?:
   try {
     mod = esModuleInterop((await import(pathToFileURL(found.path).href)) as Record<string, unknown>);
   } catch (error) {
-    throw new UserError(`Could not load the MikroORM config ${shown}: ${describeError(error, cwd)}${loaderHint(error, loader)}`, { exitCode: 1, cause: error });
+    throw new UserError(`Could not load the MikroORM config ${shown}: ${describeError(error, cwd)}${loaderHint(error, loader)}${installHint(error, found.path, cwd)}`, { exitCode: 1, cause: error });
   }
   const wanted = contextName ?? process.env.MIKRO_ORM_CONTEXT_NAME ?? 'default';
   let options: Options;
@@ -223,7 +223,7 @@ export async function initProjectOrm(project: LoadedProject, url: string, poolMa
   } catch (error) {
     const cwd = process.cwd();
     const shown = relative(cwd, project.configPath) || project.configPath;
-    throw new UserError(`Entity discovery failed for ${shown}: ${describeError(error, cwd)}${loaderHint(error, project.loader)}`, { exitCode: 1, cause: error });
+    throw new UserError(`Entity discovery failed for ${shown}: ${describeError(error, cwd)}${loaderHint(error, project.loader)}${installHint(error, project.configPath, cwd)}${baseDirHint(error, project, cwd)}`, { exitCode: 1, cause: error });
   }
 }
 
@@ -296,6 +296,50 @@ function loaderHint(error: unknown, loader: LoaderChoice): string {
     return ` The entities seem to rely on decorator metadata: set "experimentalDecorators" and "emitDecoratorMetadata" in ${tsconfig} (relscope then loads them with a metadata-aware transpiler), or give each property an explicit type.`;
   }
   return '';
+}
+
+/**
+ * A hint when the package that cannot be found is one the project's package.json declares: its
+ * dependencies were never installed (a fresh clone), which "Cannot find module" does not say.
+ */
+export function installHint(error: unknown, configPath: string, cwd: string): string {
+  const missing = /Cannot find (?:module|package) '((?:@[^/'\s]+\/)?[^/'\s]+)[^']*'/.exec(errorMessage(error));
+  const name = missing?.[1];
+  if (!name || name.startsWith('.')) return '';
+  const packageJson = nearestFile(dirname(configPath), 'package.json');
+  if (!packageJson) return '';
+  let pkg: Record<string, unknown>;
+  try {
+    pkg = JSON.parse(readFileSync(packageJson, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return ''; // an unreadable package.json is reported by config discovery
+  }
+  const sections = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+  const declared = sections.some((key) => {
+    const section = pkg[key];
+    return typeof section === 'object' && section !== null && name in section;
+  });
+  if (!declared) return '';
+  const folder = relative(cwd, dirname(packageJson));
+  return ` ${name} is in ${relative(cwd, packageJson)} but not installed: run npm install (or yarn / pnpm install) ${folder ? `in ${folder}` : 'here'}.`;
+}
+
+/**
+ * A hint when entity paths found nothing because relscope runs outside the project: MikroORM
+ * resolves `entities` / `entitiesTs` paths from `baseDir`, which defaults to the working
+ * directory, not to the config's folder (its own CLI run from elsewhere fails the same way).
+ */
+export function baseDirHint(error: unknown, project: Pick<LoadedProject, 'configPath' | 'options' | 'preferTs'>, cwd: string): string {
+  if (!/No entities were discovered/i.test(errorMessage(error))) return '';
+  const options = project.options as Options & { entitiesTs?: unknown[]; baseDir?: string };
+  if (options.baseDir) return '';
+  const listed = (project.preferTs && options.entitiesTs?.length ? options.entitiesTs : options.entities) ?? [];
+  const paths = listed.filter((entry): entry is string => typeof entry === 'string');
+  if (!paths.length) return '';
+  const packageJson = nearestFile(dirname(project.configPath), 'package.json');
+  const projectDir = packageJson ? dirname(packageJson) : dirname(project.configPath);
+  if (resolve(projectDir) === resolve(cwd)) return '';
+  return ` Its entity paths (${paths.join(', ')}) are resolved from baseDir, by default the working directory (${cwd}), not the project's folder: run relscope in ${relative(cwd, projectDir) || projectDir}, or set baseDir in the config.`;
 }
 
 function lowerFirst(name: string): string {

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { tsconfigOfExplicitConfig } from './explicit-config.mjs';
 
 const marker = Symbol.for('relscope.tsx-registered');
 
@@ -33,9 +34,15 @@ export async function ensureTsx(): Promise<void> {
   const g = globalThis as Record<symbol, unknown>;
   if (g[marker] || !compiledBuild) return;
   g[marker] = true;
-  const tsconfig = tsconfigFromSettings();
+  // As bin/relscope.js: the settings' tsconfig, else the one above a config named by --config or
+  // $MIKRO_ORM_CLI_CONFIG (explicit-config.mjs), else tsx reads ./tsconfig.json.
+  const tsconfig = process.env.TSX_TSCONFIG_PATH ? undefined : tsconfigFromSettings() ?? tsconfigOfExplicitConfig(process.argv.slice(2));
   const options = tsconfig ? { tsconfig } : undefined;
-  const [{ register }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
-  registerCjs(options as Parameters<typeof registerCjs>[0]); // as bin/relscope.js does; its types omit tsconfig
+  const [{ register }, { register: registerCjs }, nativePackages] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api'), import('./native-package-require.mjs')]);
+  // tsx's CommonJS hook takes no tsconfig option: it reads $TSX_TSCONFIG_PATH when registered.
+  if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
+  nativePackages.rememberNodeRequire();
+  registerCjs(options as Parameters<typeof registerCjs>[0]); // as bin/relscope.js does
+  nativePackages.keepPackagesNative(); // see native-package-require.mjs
   register(options);
 }

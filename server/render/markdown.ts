@@ -129,6 +129,11 @@ export function tableSection(table: Table, model: SchemaModel, tables: Map<strin
   return out;
 }
 
+/** "1 error", "2 errors". */
+function counted(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** "4 tables", or "3 tables (and 1 virtual entity, a query with no table)": virtual entities are no tables. */
 export function tableCount(model: SchemaModel): string {
   const virtual = model.tables.filter((t) => t.kind === 'virtual').length;
@@ -148,7 +153,7 @@ export function renderMarkdown(model: SchemaModel, options: MarkdownOptions = {}
   lines.push(
     `# Database schema`,
     '',
-    `${tableCount(model)} and ${fkCount} foreign keys in schema${schemas.length === 1 ? '' : 's'} ${schemas.map((s) => mdCode(s)).join(', ') || '(none)'}, read from ${from}. Written by \`relscope export\`; \`relscope check\` on this file tells when it is out of date.`,
+    `${tableCount(model)} and ${counted(fkCount, 'foreign key')} in schema${schemas.length === 1 ? '' : 's'} ${schemas.map((s) => mdCode(s)).join(', ') || '(none)'}, read from ${from}. Written by \`relscope export\`; \`relscope check\` on this file tells when it is out of date.`,
     '',
   );
   if (options.drift) {
@@ -158,7 +163,7 @@ export function renderMarkdown(model: SchemaModel, options: MarkdownOptions = {}
     for (const f of driftOnly) counts[f.severity]++;
     lines.push(driftOnly.length === 0
       ? 'Drift between the ORM and the database: none.'
-      : `Drift between the ORM and the database: ${counts.error} errors, ${counts.warning} warnings, ${counts.info} info (listed under each table).`, '');
+      : `Drift between the ORM and the database: ${counted(counts.error, 'error')}, ${counted(counts.warning, 'warning')}, ${counts.info} info (listed under each table).`, '');
   }
   for (const d of diagrams) {
     if (diagrams.length > 1 || options.focus) lines.push(`## ${mdText(d.title)}`, '');

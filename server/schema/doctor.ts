@@ -174,7 +174,12 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
       const where = `${e.name}.${p.name}`;
 
       // ---- missing-inverse
-      if (p.owner && target && !inverseOf(e, p, target)) {
+      // An association entity's many-to-one toward the owner of an m:n that goes through it is
+      // navigated by that m:n; a collection of the association entity there would be a second
+      // writer of the pivot (pivot-two-writers), so none is asked for. (Toward the m:n's inverse
+      // side, which writes nothing, the collection is still worth suggesting.)
+      const throughPivot = !!target && target.relations.some((r) => r.kind === 'm:n' && r.owner && r.pivotEntity === e.name);
+      if (p.owner && target && !throughPivot && !inverseOf(e, p, target)) {
         const taken = target.relations.map((r) => r.name);
         const name = p.kind === 'm:1' || p.kind === 'm:n' ? collectionName(e.name, taken) : referenceName(e.name, taken);
         const inverse: PropertySketch = p.kind === 'm:1'

@@ -52,6 +52,7 @@ export function drift(orm: SchemaModel, db: SchemaModel, options: DriftOptions =
       continue;
     }
     compareTable(ot, dt, findings);
+    compareEnums(orm, ot, db, dt, findings);
   }
   for (const dt of db.tables) {
     if (ormTables.has(dt.id) || !ormSchemas.has(dt.schema) || ignored.has(dt.name) || ignored.has(dt.id)) continue;
@@ -63,6 +64,57 @@ export function drift(orm: SchemaModel, db: SchemaModel, options: DriftOptions =
     findings.push(...unindexedForeignKeys(dt, 'database'));
   }
   return sortFindings(findings);
+}
+
+/**
+ * Enum values: a value the ORM's enum has but the database's native enum type or CHECK constraint
+ * does not accept fails on save (an enum member added in code, its migration forgotten); a text
+ * enum column with no CHECK at all accepts anything; values only the database allows are info.
+ */
+function compareEnums(orm: SchemaModel, ot: Table, db: SchemaModel, dt: Table, findings: Finding[]): void {
+  for (const oc of ot.columns) {
+    const ormEnum = oc.enum ? orm.enums.find((e) => e.id === oc.enum) : undefined;
+    const dc = dt.columns.find((c) => c.name === oc.name);
+    if (!ormEnum || !ormEnum.values.length || !dc) continue;
+    const where = `${ot.id}.${oc.name}`;
+    const dbEnum = dc.enum ? db.enums.find((e) => e.id === dc.enum) : undefined;
+    const fromCheck = dbEnum ? null : checkedValues(dt, dc.name);
+    const accepted = dbEnum?.values ?? fromCheck?.values;
+    const by = dbEnum ? `its enum type ${dbEnum.id}` : `CHECK ${fromCheck?.name ?? ''}`.trimEnd();
+    if (!accepted) {
+      // Only a text enum without a native type is guarded by a CHECK MikroORM creates; an STI
+      // discriminator lists its values as enum items but gets no CHECK.
+      const discriminator = ot.inheritance?.kind === 'sti' && ot.inheritance.discriminatorColumn === oc.name;
+      if (!ormEnum.native && !dc.enum && !discriminator && /^(text|character varying|varchar)/.test(dc.type)) {
+        findings.push({ severity: 'warning', code: 'enum-check-missing', table: ot.id, column: oc.name, message: `Column ${where} takes any text in the database, but the ORM${entityRef(ot, oc)} allows only ${quoteList(ormEnum.values)}: no CHECK constraint refuses other values; add it in a migration.` });
+      }
+      continue;
+    }
+    const missing = ormEnum.values.filter((v) => !accepted.includes(v));
+    const extra = accepted.filter((v) => !ormEnum.values.includes(v));
+    if (missing.length) {
+      findings.push({ severity: 'error', code: 'enum-mismatch', table: ot.id, column: oc.name, message: `Column ${where} does not accept ${quoteList(missing)} in the database (${by} allows ${quoteList(accepted)}), which the ORM's enum${entityRef(ot, oc)} has: saving ${missing.length === 1 ? 'it' : 'them'} fails; add ${missing.length === 1 ? 'it' : 'them'} in a migration.` });
+    }
+    if (extra.length) {
+      findings.push({ severity: 'info', code: 'enum-mismatch', table: ot.id, column: oc.name, message: `Column ${where} accepts ${quoteList(extra)} in the database (${by}), which the ORM's enum${entityRef(ot, oc)} does not list.` });
+    }
+  }
+}
+
+function quoteList(values: string[]): string {
+  return values.map((v) => `'${v}'`).join(', ');
+}
+
+/** The string literals of a CHECK that limits `column` to a list (`= ANY (ARRAY[...])` or `IN (...)`), as Postgres prints it. */
+function checkedValues(table: Table, column: string): { name: string | null; values: string[] } | null {
+  const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mentions = new RegExp(`(^|[^\\w"])"?${escaped}"?([^\\w"]|$)`);
+  for (const check of table.checks ?? []) {
+    if (!mentions.test(check.expression) || !/\bANY\b|\bIN\s*\(/i.test(check.expression)) continue;
+    const values = [...check.expression.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replaceAll("''", "'"));
+    if (values.length) return { name: check.name, values };
+  }
+  return null;
 }
 
 function compareTable(ot: Table, dt: Table, findings: Finding[]): void {
