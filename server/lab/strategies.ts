@@ -204,7 +204,9 @@ export function snapshotGraph(roots: AnyEntity[], tree: PathNode[]): GraphSnapsh
         if (edges.has(parentKey)) continue;
         const value = parent[node.prop];
         let children: AnyEntity[] = [];
-        if (value instanceof Collection) {
+        // Not instanceof: a project with its own copy of @mikro-orm/core (relscope run from a
+        // checkout or npx) hydrates its own Collection class; isCollection checks a shared symbol.
+        if (Collection.isCollection(value)) {
           children = value.isInitialized() ? (value.getItems() as AnyEntity[]) : [];
         } else if (value) {
           const target = Reference.unwrapReference(value as object) as AnyEntity;
