@@ -87,20 +87,24 @@ function pathOf(url: string): string {
   return path;
 }
 
-/** A frame's name as V8 prints it (`async EntityLoader.populate` -> `EntityLoader.populate`), without formatting the frame. */
+/**
+ * A frame's name as V8 prints it (`async EntityLoader.populate (…)` -> `EntityLoader.populate`):
+ * V8's own text of that one frame, unmapped, so that static methods, subclasses and `[as x]`
+ * come out exactly as in a formatted stack.
+ */
 function frameName(site: NodeJS.CallSite): string {
-  const type = site.getTypeName();
-  const fn = site.getFunctionName();
-  if (fn) return type && !fn.startsWith(type) ? `${type}.${fn}` : fn;
-  return type ? `${type}.${site.getMethodName() ?? '<anonymous>'}` : '';
+  let text = String(site);
+  if (text.startsWith('async ')) text = text.slice(6);
+  const open = text.indexOf(' (');
+  return open > 0 && text.endsWith(')') ? text.slice(0, open) : '';
 }
 
 /**
- * Reads a captured stack as V8's call sites, frame by frame up to the first one that is the
- * user's (userFrame): nothing after it is needed, MikroORM frames keep their names (for
- * loadVia) and no frame is formatted. A stack someone already read (a string) is parsed as it is.
+ * Reads a captured stack as V8's call sites: each frame's file and unformatted position, and
+ * for MikroORM's frames their names (for loadVia); no frame goes through source maps. A stack
+ * someone already read (a string) is parsed as it is.
  */
-export function readStack(holder: CapturedStack, ownDirs: string[]): ReadStack {
+export function readStack(holder: CapturedStack): ReadStack {
   const installed = Error.prepareStackTrace;
   let value: unknown;
   Error.prepareStackTrace = returnCallSites;
@@ -119,7 +123,6 @@ export function readStack(holder: CapturedStack, ownDirs: string[]): ReadStack {
     const file = pathOf(url);
     frames.push({ fn: ormFileRe.test(file) ? frameName(site) : '', file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 });
     sites.push(site);
-    if (!isOrmOrLibraryFile(file, ownDirs)) break;
   }
   return { frames, sites };
 }
