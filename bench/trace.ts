@@ -50,15 +50,6 @@ async function timedGet(url: string): Promise<{ ms: number; body: string }> {
 /** The tracer's CPU cost, measured in this process (inProcessFigures runs it in a process of its own); `url` is the seeded database. */
 async function measureInProcess(url: string): Promise<{ inProcess: string; perRequest: string }> {
   const init = () => MikroORM.init({ entities: demoEntities, clientUrl: url, pool: { min: 0, max: 4 }, allowGlobalContext: false, ensureDatabase: false });
-  // In-process: the tracer's CPU cost on the real /feed load (11 statements), alternating a
-  // traced scope and the same load with the tracer detached; CPU time (user + system), which a
-  // loaded machine inflates far less than wall time.
-  const orm = await init();
-  const feed = async () => {
-    const em = orm.em.fork();
-    const users = await em.find(User, {}, { orderBy: { id: 'asc' }, limit: 10 });
-    for (const user of users) await user.posts.load({ orderBy: { id: 'asc' } });
-  };
   // The process's CPU time (process.threadCpuUsage would leave the helper threads out, but
   // counts in 4 ms ticks here; this process is small, so they add little).
   const cpuOf = async (work: () => Promise<unknown>) => {
@@ -67,21 +58,11 @@ async function measureInProcess(url: string): Promise<{ inProcess: string; perRe
     const d = process.cpuUsage(c);
     return (d.user + d.system) / 1000;
   };
-  const cpuOn: number[] = [];
-  const cpuOff: number[] = [];
-  const cpuFinish: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const tracer = attach(orm, { send: false, keep: 1 });
-    cpuOn.push(await cpuOf(() => tracer.scope(`r${i}`, feed)));
-    cpuFinish.push(await cpuOf(async () => tracer.scopes()));
-    tracer.detach();
-    cpuOff.push(await cpuOf(feed));
-  }
-  await orm.close();
-  // In-process, per request on the ~2 ms endpoints: two copies of the blog app on two ORMs, one
-  // with the tracer's middleware and hooks, requests alternating; CPU time of the request plus
-  // the next turn of the event loop, where the tracer finishes the scope (stacks, relations,
-  // findings). Delivery is left out here (send: false): it is one POST at most every 250 ms.
+  // Per request on the ~2 ms endpoints: two copies of the blog app on two ORMs, one with the
+  // tracer's middleware and hooks, requests alternating; CPU time of the request plus the next
+  // turn of the event loop, where the tracer finishes the scope (stacks, relations, findings).
+  // Delivery is left out here (send: false): it is one POST at most every 250 ms. Measured
+  // before the /feed rounds below, which attach and detach 300 tracers.
   const ormPlain = await init();
   const ormTraced = await init();
   const requestTracer = attach(ormTraced, { send: false, keep: 1 });
@@ -106,6 +87,26 @@ async function measureInProcess(url: string): Promise<{ inProcess: string; perRe
   requestTracer.detach();
   await Promise.all([ormPlain.close(), ormTraced.close()]);
   const perRequest = `In-process, per request (${rounds * 4} each way, alternating, tracer finishing included, delivery not): median CPU time ${requestRows.join(', ')}.`;
+  // In-process: the tracer's CPU cost on the real /feed load (11 statements), alternating a
+  // traced scope and the same load with the tracer detached; CPU time (user + system), which a
+  // loaded machine inflates far less than wall time.
+  const orm = await init();
+  const feed = async () => {
+    const em = orm.em.fork();
+    const users = await em.find(User, {}, { orderBy: { id: 'asc' }, limit: 10 });
+    for (const user of users) await user.posts.load({ orderBy: { id: 'asc' } });
+  };
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
+  const cpuFinish: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const tracer = attach(orm, { send: false, keep: 1 });
+    cpuOn.push(await cpuOf(() => tracer.scope(`r${i}`, feed)));
+    cpuFinish.push(await cpuOf(async () => tracer.scopes()));
+    tracer.detach();
+    cpuOff.push(await cpuOf(feed));
+  }
+  await orm.close();
   const on50 = pctl(cpuOn, 50);
   const off50 = pctl(cpuOff, 50);
   const fin50 = pctl(cpuFinish, 50);
