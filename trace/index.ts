@@ -24,7 +24,7 @@ import { fingerprint } from '../server/lab/sql.ts';
 import { analyze, type AnalyzedStatement } from './analyze.ts';
 import { Delivery, type DeliveryOptions } from './delivery.ts';
 import { RelationResolver } from './relation.ts';
-import { callSiteOf, loadVia, readStack, sourceLine, userFrameIndex, type CapturedStack } from './stack.ts';
+import { callSiteOf, readStack, sourceLine, stackVia, userFrameIndex, type CapturedStack } from './stack.ts';
 import { expressMiddleware, honoMiddleware, koaMiddleware, type ExpressLikeMiddleware, type HonoLikeMiddleware, type KoaLikeMiddleware } from './middleware.ts';
 
 export type { CallSite, TraceFinding, TraceScope, TraceStatement, TraceFindingKind, LoadVia } from '../common/trace-types.ts';
@@ -272,7 +272,7 @@ export class Tracer {
       const holder = scope.stacks[i];
       if (!holder) continue;
       const stack = readStack(holder);
-      const via = loadVia(stack.frames);
+      const via = stackVia(stack);
       if (via) s.via = via;
       const userAt = userFrameIndex(stack.frames, ownDirs);
       let site: CallSite | undefined;

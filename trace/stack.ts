@@ -69,6 +69,7 @@ export interface ReadStack {
 const returnCallSites = (_error: Error, sites: NodeJS.CallSite[]): unknown => sites;
 
 const ormFileRe = /[\\/]@mikro-orm[\\/]/;
+const fileLikeRe = /^(?:file:\/\/|\/|[A-Za-z]:\\|node:)/;
 const paths = new Map<string, string>();
 
 /** A frame's file as a path (ESM frames name file:// URLs); cached, the same few files recur in every stack. */
@@ -100,9 +101,9 @@ function frameName(site: NodeJS.CallSite): string {
 }
 
 /**
- * Reads a captured stack as V8's call sites: each frame's file and unformatted position, and
- * for MikroORM's frames their names (for loadVia); no frame goes through source maps. A stack
- * someone already read (a string) is parsed as it is.
+ * Reads a captured stack as V8's call sites: each frame's file and unformatted position (names
+ * are left to stackVia, which needs them once per path through the ORM); no frame goes through
+ * source maps. A stack someone already read (a string) is parsed as it is, names included.
  */
 export function readStack(holder: CapturedStack): ReadStack {
   const installed = Error.prepareStackTrace;
@@ -119,9 +120,10 @@ export function readStack(holder: CapturedStack): ReadStack {
   const sites: NodeJS.CallSite[] = [];
   for (const site of value as NodeJS.CallSite[]) {
     const url = site.getFileName();
-    if (!url) continue;
+    // Only frames of files, as parseStack reads them (not `<anonymous>`, eval or native frames).
+    if (!url || !fileLikeRe.test(url)) continue;
     const file = pathOf(url);
-    frames.push({ fn: ormFileRe.test(file) ? frameName(site) : '', file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 });
+    frames.push({ fn: '', file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 });
     sites.push(site);
   }
   return { frames, sites };
@@ -166,6 +168,25 @@ export function loadVia(frames: Frame[]): LoadVia | undefined {
 
 /** loadVia() by the MikroORM frames' names: the same few paths through the ORM recur. */
 const vias = new Map<string, LoadVia | undefined>();
+const viasByPosition = new Map<string, LoadVia | undefined>();
+
+/**
+ * loadVia() of a stack from readStack(): MikroORM's frames are named (V8's frame text) only the
+ * first time their positions are seen; a position is a call inside one ORM function, so the
+ * same positions are the same path through the ORM.
+ */
+export function stackVia(stack: ReadStack): LoadVia | undefined {
+  const { frames, sites } = stack;
+  if (!sites) return loadVia(frames);
+  let key = '';
+  for (const f of frames) if (ormFileRe.test(f.file)) key += `${f.file}:${f.line}:${f.column}\n`;
+  if (viasByPosition.has(key)) return viasByPosition.get(key);
+  for (let i = 0; i < frames.length; i++) if (ormFileRe.test(frames[i]!.file)) frames[i]!.fn = frameName(sites[i]!);
+  const via = loadVia(frames);
+  if (viasByPosition.size > 1_000) viasByPosition.clear();
+  viasByPosition.set(key, via);
+  return via;
+}
 
 /** The first frame that is neither a library (node_modules, node:) nor relscope itself. */
 export function userFrame(frames: Frame[], ownDirs: string[]): Frame | undefined {
