@@ -25,8 +25,9 @@ export function honoMiddleware(tracer: ScopeOpener): HonoLikeMiddleware {
     } finally {
       const routes = c.req.matchedRoutes ?? [];
       // The last matched route that is not a middleware (method ALL) is the handler's pattern.
-      const handler = [...routes].reverse().find((r) => r.method !== 'ALL');
-      scope.rename(`${c.req.method} ${handler?.path ?? c.req.path}`);
+      let pattern: string | undefined;
+      for (let i = routes.length - 1; i >= 0 && pattern === undefined; i--) if (routes[i]!.method !== 'ALL') pattern = routes[i]!.path;
+      if (pattern !== undefined) scope.rename(`${c.req.method} ${pattern}`);
       scope.end(c.res?.status);
     }
   };
