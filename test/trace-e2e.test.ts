@@ -32,7 +32,7 @@ beforeAll(async () => {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('The end-to-end tests need Chromium: apt-get install chromium (or set CHROMIUM_PATH).');
   mkdirSync(resolve('test-results'), { recursive: true });
-  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'trace/tsconfig.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [resolve('tools/build-trace.mjs')], { stdio: 'inherit' }); // atomic per file: another test file may be importing dist/trace
   await ensureWebBuilt({ quiet: true });
   ctx = await contextFor(target);
   const app = createApp(ctx, { webRoot });

@@ -41,7 +41,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Pr
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'trace/tsconfig.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [resolve('tools/build-trace.mjs')], { stdio: 'inherit' }); // atomic per file: another test file may be importing dist/trace
   ctx = await contextFor(target);
   const app = createApp(ctx);
   server = await new Promise<ServerType>((ready) => {
