@@ -14,11 +14,12 @@
  * runs relscope (a child process of bin/relscope.js in the project's folder).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { CompareReport } from '../common/lab-types.ts';
-import { ScratchDatabases, cleanEnv, relscope, repoRoot, type ScratchDatabase } from './fixtures/tools/harness.ts';
+import type { SchemaModel } from '../common/schema-model.ts';
+import { ScratchDatabases, cleanEnv, relscope, repoRoot, serve, type ScratchDatabase } from './fixtures/tools/harness.ts';
 
 const projectDir = join(repoRoot, '.relscope', `own-copy-${process.pid}`);
 const dbs = new ScratchDatabases();
@@ -100,6 +101,12 @@ beforeAll(async () => {
   for (const name of readdirSync(join(repoRoot, 'node_modules', '@mikro-orm'))) {
     cpSync(join(repoRoot, 'node_modules', '@mikro-orm', name), join(scoped, name), { recursive: true, dereference: true });
   }
+  // The copy says a version of its own, so that what relscope reports can be told from its own copy's.
+  const utils = join(scoped, 'core', 'utils', 'Utils.js');
+  const source = readFileSync(utils, 'utf8');
+  const patched = source.replace(/(#ORM_VERSION = ')([^']+)'/, `$1$2-own-copy'`);
+  if (patched === source) throw new Error(`${utils} no longer holds #ORM_VERSION: update this test`);
+  writeFileSync(utils, patched);
   writeFileSync(join(projectDir, 'package.json'), JSON.stringify({ name: 'own-copy-fixture', private: true, type: 'module' }));
   writeFileSync(join(projectDir, 'mikro-orm.config.js'), config);
   db = await dbs.fresh(dbs.serverUrl ? 'server' : 'embedded', 'own_copy');
@@ -134,6 +141,18 @@ describe('a project with its own copy of @mikro-orm/core and @mikro-orm/postgres
     for (const s of report.strategies) expect(s.entities, s.strategy).toBe(6 + 24 + 3 + 5);
     expect(result.code, result.stderr).toBe(0);
   }, 180_000);
+
+  it('names the project’s MikroORM version as the ORM model’s origin, not relscope’s', async () => {
+    const server = await serve(['--db', db.url], { cwd: projectDir, env: env() });
+    try {
+      const response = await fetch(`${server.baseUrl}/api/schema?source=orm`);
+      const model = (await response.json()) as SchemaModel;
+      expect(model.origin).toMatch(/^MikroORM \d+\.\d+\.\d+\S*-own-copy$/);
+      expect(model.tables.map((t) => t.id).sort()).toEqual(['public.author', 'public.book', 'public.book_tags', 'public.publisher', 'public.tag']);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 
   it('reports a dataloader missing from the project as one line about the project, the other strategies unaffected', async () => {
     shadowDataloader();
