@@ -149,6 +149,8 @@ describe('a project with its own copy of @mikro-orm/core and @mikro-orm/postgres
       const model = (await response.json()) as SchemaModel;
       expect(model.origin).toMatch(/^MikroORM \d+\.\d+\.\d+\S*-own-copy$/);
       expect(model.tables.map((t) => t.id).sort()).toEqual(['public.author', 'public.book', 'public.book_tags', 'public.publisher', 'public.tag']);
+      // Read through markers every copy shares (EntitySchema.REGISTRY lives on globalThis), not relscope's statics.
+      expect(new Set(model.entities!.map((e) => e.style))).toEqual(new Set(['defineEntity']));
     } finally {
       await server.stop();
     }
