@@ -438,8 +438,17 @@ export interface Verdict {
   ranking: { strategy: StrategyName; medianMs: number; roundTrips: number; runs?: number }[];
   /** Strategies that could not be ranked and why: capped ones with their lower bound ("≥"), errors, graph mismatches. */
   unranked?: { strategy: StrategyName; reason: 'capped' | 'error' | 'graph-mismatch'; lowerBoundMs?: number }[];
-  /** The fastest strategies that are within the noise of each other: "no meaningful difference". */
+  /**
+   * The fastest strategies, not told apart: within the noise of the fastest ("no meaningful
+   * difference"), or sending the very same statements as it (see `sameStatements`).
+   */
   tied?: StrategyName[];
+  /**
+   * The fastest strategy and those of `tied` that sent the very same statements as it (same
+   * shapes, same counts): one load, whatever their times say; the verdict says so rather than
+   * calling a gap beyond the noise rule "noise".
+   */
+  sameStatements?: StrategyName[];
   /** The rule used, in one line (also in the README). */
   rule?: string;
 }

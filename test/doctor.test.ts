@@ -121,6 +121,30 @@ describe('fix code in each entity style', () => {
   });
 });
 
+describe('fix snippets show the relation as written, plus only the suggested change', () => {
+  it('leaves out the delete rule MikroORM filled in (set null on a nullable many-to-one), keeps one written', async () => {
+    const { defineEntity, p, Cascade } = await import('@mikro-orm/core');
+    const Publisher = defineEntity({ name: 'Publisher', properties: { id: p.integer().primary(), books: () => p.oneToMany(Book).mappedBy('publisher') } });
+    const Shelf = defineEntity({ name: 'Shelf', properties: { id: p.integer().primary(), books: () => p.oneToMany(Book).mappedBy('shelf') } });
+    const Book = defineEntity({
+      name: 'Book',
+      properties: {
+        id: p.integer().primary(),
+        // As a project wrote it: no deleteRule (MikroORM's metadata then says 'set null').
+        publisher: () => p.manyToOne(Publisher).nullable().cascade(Cascade.PERSIST, Cascade.REMOVE),
+        // A rule the project did write stays in the snippet.
+        shelf: () => p.manyToOne(Shelf).nullable().deleteRule('cascade').cascade(Cascade.ALL),
+      },
+    });
+    const model = await modelFromEntities([Publisher, Shelf, Book] as unknown as Parameters<typeof modelFromEntities>[0]);
+    expect(model.entities!.find((e) => e.name === 'Book')!.relations.find((r) => r.name === 'publisher')!.deleteRule).toBe('set null'); // what the metadata holds
+    const fixes = new Map(doctor(model, null).filter((f) => f.code === 'cascade-remove-shared').map((f) => [f.property, f.fix]));
+    // Cascade.PERSIST alone is MikroORM's default: the snippet drops the cascade, the one change.
+    expect(fixes.get('publisher')).toBe('// in Book (other options as they are)\npublisher: () => p.manyToOne(Publisher).nullable(),');
+    expect(fixes.get('shelf')).toBe("// in Book (other options as they are)\nshelf: () => p.manyToOne(Shelf).nullable().deleteRule('cascade'),");
+  });
+});
+
 describe('a many-to-many through an association entity', () => {
   it('asks the m:n’s owner for no collection of the association entity (a second writer of the pivot), its inverse side still', async () => {
     const { entities } = await import('./fixtures/doctor-pivot/entities.ts');

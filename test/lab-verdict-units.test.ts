@@ -161,6 +161,43 @@ describe('verdict', () => {
     const v = buildVerdict([result('balanced', { times: [1275], groups: same }), result('select-in', { times: [2612], groups: same })], new Set());
     expect(v.winner).toBeNull();
     expect(v.tied).toEqual(['balanced', 'select-in']);
+    expect(v.sameStatements).toEqual(['balanced', 'select-in']);
+  });
+
+  it('says strategies that sent the same statements did so, and never calls a gap beyond the rule noise', () => {
+    // compare Article --populate author,comments,tags --repeat 1 on a project: balanced 64.7 ms,
+    // as-configured 504 ms, the very same statements. The verdict once read "No meaningful
+    // difference between balanced (64.7 ms) and as-configured (504 ms): within the measured noise".
+    const same = [group(skipped, { fingerprint: 'select "a0".* from "article" as "a0"' }), group(skipped, { id: 's2', fingerprint: 'select "c0".* from "comment" as "c0" where "c0"."article_id" in (...)' })];
+    const v = buildVerdict([
+      result('as-configured', { times: [504], groups: same }),
+      result('balanced', { times: [64.7], groups: same }),
+      result('select', { times: [900], roundTrips: 41, groups: [group(skipped, { fingerprint: 'select "c0".* from "comment" as "c0" where "c0"."article_id" = ?', count: 40 })] }),
+    ], new Set());
+    expect(meaningfullyFaster(timeStats([64.7]), timeStats([504]))).toBe(true); // the numbers: 7.8x apart, one run each
+    expect(v.winner).toBeNull();
+    expect(v.tied).toEqual(['balanced', 'as-configured']);
+    expect(v.sameStatements).toEqual(['balanced', 'as-configured']);
+    expect(v.sentence).toMatch(/^balanced and as-configured sent the same statements \(2 statements each, same shapes and counts\)/);
+    expect(v.sentence).toContain('balanced (64.7 ms, 1 run), as-configured (504 ms, 1 run)');
+    expect(v.sentence).toMatch(/beyond the noise rule but came from outside the load/);
+    expect(v.sentence).not.toMatch(/no meaningful difference|within the measured noise/i);
+    expect(v.sentence).toMatch(/13\.9× slower: select/);
+    expect(v.rule).toMatch(/sent the same statements/);
+
+    // Same statements within the noise: said so too; a third strategy tied only by the noise is named apart.
+    const close = buildVerdict([
+      result('balanced', { times: [10, 10.5, 11], groups: same }),
+      result('select-in', { times: [10.2, 10.8, 11.5], groups: same }),
+      result('joined', { times: [10.4, 11, 12], roundTrips: 1, groups: [group(skipped, { fingerprint: 'select "a0".*, "c1".* from "article" as "a0" left join "comment" as "c1"' })] }),
+    ], new Set());
+    expect(close.tied).toEqual(['balanced', 'select-in', 'joined']);
+    expect(close.sameStatements).toEqual(['balanced', 'select-in']);
+    expect(close.sentence).toMatch(/^balanced and select-in sent the same statements .*: the same load, so they are not told apart; their times \(balanced \(10\.5 ms, 3 runs\), select-in \(10\.8 ms, 3 runs\)\) are within the measured noise; No meaningful difference between balanced \(10\.5 ms, 3 runs\), joined \(11\.0 ms, 3 runs\): within the measured noise\.$/);
+    // Only the noise: as before, no mention of statements.
+    const noise = buildVerdict([result('balanced', { times: [10, 11, 14] }), result('joined', { times: [10.5, 12, 13] })], new Set());
+    expect(noise.sameStatements).toBeUndefined();
+    expect(noise.sentence).toMatch(/^No meaningful difference between balanced .* joined .*: within the measured noise\.$/);
   });
 
   it('has no verdict when every strategy failed', () => {

@@ -125,8 +125,10 @@ function plural(n: number, word: string): string {
  * their measured ranges (min–max over the runs) do not overlap AND the slower median is at least
  * 10% above the faster; with fewer than 3 runs on either side (a single run has no spread to judge
  * by) the slower median must be at least 25% above. Anything less is "no meaningful difference".
+ * Strategies that sent the very same statements are one load: never told apart, and said to have
+ * sent the same statements (a gap between them beyond this rule is not called noise).
  */
-export const noiseRule = 'ranges (min–max over the runs) must not overlap and the slower median must be ≥ 10% above the faster (≥ 25% when either has fewer than 3 runs); strategies that sent the very same statements are never told apart; otherwise "no meaningful difference"';
+export const noiseRule = 'ranges (min–max over the runs) must not overlap and the slower median must be ≥ 10% above the faster (≥ 25% when either has fewer than 3 runs), otherwise "no meaningful difference"; strategies that sent the very same statements are never told apart: the verdict says they sent the same statements, and a time gap between them, however large, came from outside the load (warm-up, JIT, garbage collection, other load on the machine)';
 
 export function meaningfullyFaster(fast: TimeStats, slow: TimeStats): boolean {
   if (fast.median <= 0) return slow.median > 0 && fast.max < slow.min;
@@ -170,15 +172,32 @@ export function buildVerdict(results: StrategyResult[], mismatched: Set<Strategy
     return { winner: null, sentence: `No verdict: ${why}${cappedText.length ? `; ${cappedText.join(', ')}` : ''}.`, ...base };
   }
   const first = sorted[0]!;
-  // Strategies that sent the very same statements (same shapes, same counts) did the same work: any
-  // time difference between them is noise by construction (balanced and select-in for collections).
+  // Strategies that sent the very same statements (same shapes, same counts) did the same work
+  // (balanced and select-in for collections): never told apart, whatever their clocks say.
   const tied = sorted.filter((r) => r === first || sameStatements(first, r) || !meaningfullyFaster(first.wallMs, r.wallMs));
   const slowest = sorted[sorted.length - 1]!;
   const parts: string[] = [];
   if (sorted.length === 1) {
     parts.push(`${first.strategy} is the only strategy that completed with the reference graph (${fmtMs(first.wallMs.median)} median of ${runsText(first.wallMs.runs.length)}): nothing to rank it against`);
   } else if (tied.length > 1) {
-    parts.push(`No meaningful difference between ${tied.map((r) => `${r.strategy} (${fmtMs(r.wallMs.median)}, ${runsText(r.wallMs.runs.length)})`).join(', ')}: within the measured noise`);
+    const timed = (r: StrategyResult) => `${r.strategy} (${fmtMs(r.wallMs.median)}, ${runsText(r.wallMs.runs.length)})`;
+    // Same statements first: a tie by identical work is said as such, never as "noise" when the
+    // clock disagrees (one cold run can be 7× another's); the rest are tied by the noise rule.
+    const same = tied.filter((r) => r !== first && sameStatements(first, r));
+    const noisy = tied.filter((r) => r !== first && !same.includes(r));
+    if (same.length) {
+      const group = [first, ...same];
+      const names = group.map((r) => r.strategy);
+      const listed = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+      const beyondNoise = same.some((r) => meaningfullyFaster(first.wallMs, r.wallMs));
+      const times = group.map(timed).join(', ');
+      parts.push(beyondNoise
+        ? `${listed} sent the same statements (${plural(first.roundTrips, 'statement')} each, same shapes and counts): the same load, so they are not told apart; the gap between their times (${times}) is beyond the noise rule but came from outside the load (warm-up, JIT, garbage collection, other work on the machine)`
+        : `${listed} sent the same statements (${plural(first.roundTrips, 'statement')} each, same shapes and counts): the same load, so they are not told apart; their times (${times}) are within the measured noise`);
+    }
+    if (noisy.length) {
+      parts.push(`No meaningful difference between ${[first, ...noisy].map(timed).join(', ')}: within the measured noise`);
+    }
   } else {
     const fewestTrips = Math.min(...usable.map((r) => r.roundTrips));
     const dup = first.duplicationFactor;
@@ -198,6 +217,8 @@ export function buildVerdict(results: StrategyResult[], mismatched: Set<Strategy
   const winner = sorted.length > 1 && tied.length === 1 ? first.strategy : sorted.length === 1 ? first.strategy : null;
   const verdict: Verdict = { winner, sentence: `${parts.join('; ')}.`, ...base };
   if (tied.length > 1) verdict.tied = tied.map((r) => r.strategy);
+  const sameAsFirst = tied.filter((r) => r !== first && sameStatements(first, r));
+  if (tied.length > 1 && sameAsFirst.length) verdict.sameStatements = [first, ...sameAsFirst].map((r) => r.strategy);
   return verdict;
 }
 

@@ -15,6 +15,11 @@
  * lazy roots query already knows which users have a profile; `select` then loads only the
  * existing profiles, one query each (users without one need none).
  */
+// The entities, Collections and References a load hydrates come from the project's copy of
+// @mikro-orm/core, which need not be relscope's (see server/project/orm-module.ts). So nothing
+// here tests class identity: Collection.isCollection / Reference.isReference read markers
+// MikroORM registers with Symbol.for (shared by every copy, 7.2.1 on), helper() reads the
+// entity's own `__helper`, and loads go through the project's objects' own methods.
 import { Collection, Reference, helper, type EntityManager, type EntityMetadata, type MikroORM } from '@mikro-orm/core';
 import { budgetError, capture, type CapturedStatement, type CaptureSession, type RunLimits } from './capture.ts';
 import { levels, type PathNode } from './request.ts';
@@ -138,7 +143,9 @@ async function loadRelation(parent: AnyEntity, node: PathNode, dataloader: boole
   }
   const target = Reference.unwrapReference(value as object) as AnyEntity;
   if (!helper(target).__initialized) {
-    if (dataloader) await Reference.create(target).load({ dataloader: true });
+    // The entity's own toReference(): a Reference of the project's copy (Reference.create
+    // would only delegate to it, through relscope's copy).
+    if (dataloader) await helper(target).toReference().load({ dataloader: true });
     else await helper(target).init(); // never batched
   }
   return [target];
@@ -227,6 +234,23 @@ export function snapshotGraph(roots: AnyEntity[], tree: PathNode[]): GraphSnapsh
   return snapshot;
 }
 
+/**
+ * A failed load's error for the report. MikroORM's "X is not found, make sure `pkg` package is
+ * installed in your project's dependencies." (the dataloader strategy in a project without the
+ * optional `dataloader` package: the project's MikroORM imports it from the project's folder)
+ * is restated as what it is, a package the project lacks, with the fix; others are kept as
+ * thrown, without a final period (the report's sentences add their own).
+ */
+export function loadErrorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const missing = /is not found, make sure `([^`]+)` package is installed in your project's dependencies/.exec(message);
+  if (missing) {
+    const pkg = missing[1]!;
+    return `\`${pkg}\` is not installed in the project (its MikroORM needs it for this strategy; the others do not): run npm install ${pkg} in the project to compare it`;
+  }
+  return message.replace(/\.+$/, '');
+}
+
 /** Runs the load once under `strategy` on a fresh fork and captures what it sent. */
 export interface RunOptions {
   /** Page size instead of the request's limit (the sweep). */
@@ -282,7 +306,7 @@ export async function runStrategy(orm: MikroORM, spec: LoadSpec, strategy: Strat
         cappedReason = stopped.message;
         stoppedBy = stopped.reason;
       } else {
-        error = e instanceof Error ? e.message : String(e);
+        error = loadErrorLine(e);
         cause = e;
       }
     }

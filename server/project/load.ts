@@ -10,6 +10,7 @@ import { cliSettings, nearestFile, type FoundConfig } from './discover.ts';
 import { prepareLoader, type LoaderChoice } from './loader.ts';
 import { ensureTsx } from './tsx.ts';
 import { assertNodeForProject } from './node-version.ts';
+import { recordOrmModule, type PostgresModule } from './orm-module.ts';
 
 /** A user's MikroORM project: its options, ready for relscope to initialise. */
 export interface LoadedProject {
@@ -188,8 +189,6 @@ export function optionsForUrl(options: Options, url: string, poolMax: number, pr
   } as Options;
 }
 
-type PostgresModule = typeof ownPostgres;
-
 /**
  * The project's own @mikro-orm/postgresql when it has one that is not relscope's: entities
  * made with one copy of @mikro-orm/core must be discovered by the same copy (EntitySchema
@@ -219,7 +218,9 @@ export async function initProjectOrm(project: LoadedProject, url: string, poolMa
   try {
     const { module, path } = await projectPostgres(project.configPath);
     if (process.env.RELSCOPE_DEBUG && module !== ownPostgres) console.error(`relscope: using the project's own MikroORM (${path})`);
-    return (await module.MikroORM.init(optionsForUrl(project.options, url, poolMax, project.preferTs, module.PostgreSqlDriver))) as MikroORM;
+    const orm = (await module.MikroORM.init(optionsForUrl(project.options, url, poolMax, project.preferTs, module.PostgreSqlDriver))) as MikroORM;
+    recordOrmModule(orm, module);
+    return orm;
   } catch (error) {
     const cwd = process.cwd();
     const shown = relative(cwd, project.configPath) || project.configPath;

@@ -135,6 +135,23 @@ function stiSchemaFix(e: EntityDeclaration, root: EntityDeclaration, schema: str
   return `// in ${e.name}'s ${call}({ ... }) options (the others as they are)\n${call}({\n${lines.map((l) => `  ${l}`).join('\n')}\n  // ...\n});`;
 }
 
+/**
+ * The delete rule MikroORM's discovery writes into the metadata when the project wrote none
+ * (7.2.1, MetadataDiscovery): 'cascade' on a foreign key that is the whole primary key of an
+ * association entity, 'set null' on a nullable to-one. The metadata cannot tell it from one the
+ * project wrote; leaving it out of a snippet changes nothing (the same default applies again).
+ */
+function defaultDeleteRule(e: EntityDeclaration, p: PropertyDeclaration): string | null {
+  if (p.primary && e.associationEntity) return 'cascade';
+  if (p.nullable && (p.kind === 'm:1' || p.kind === '1:1')) return 'set null';
+  return null;
+}
+
+/** The relation as the project wrote it, for a fix snippet: without the rule discovery filled in. */
+function asWritten(e: EntityDeclaration, p: PropertyDeclaration): PropertyDeclaration {
+  return p.deleteRule && p.deleteRule === defaultDeleteRule(e, p) ? { ...p, deleteRule: null } : p;
+}
+
 export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
   const declarations = orm.entities ?? [];
   if (!declarations.length) return [];
@@ -172,6 +189,8 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
     for (const p of e.relations) {
       const target = c.entities.get(p.target);
       const where = `${e.name}.${p.name}`;
+      // Snippets of this relation start from it as written; each fix adds only its own change.
+      const written = asWritten(e, p);
 
       // ---- missing-inverse
       // An association entity's many-to-one toward the owner of an m:n that goes through it is
@@ -185,7 +204,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
         const inverse: PropertySketch = p.kind === 'm:1'
           ? { name, kind: '1:m', target: e.name, mappedBy: p.name }
           : { name, kind: p.kind, target: e.name, mappedBy: p.name, nullable: p.kind === '1:1' };
-        const ownerFix = p.kind === 'm:n' || p.kind === '1:1' ? `\n${code(e, { ...p, inversedBy: name, cascade: p.cascade })}` : '';
+        const ownerFix = p.kind === 'm:n' || p.kind === '1:1' ? `\n${code(e, { ...written, inversedBy: name, cascade: p.cascade })}` : '';
         push(e, p.name, {
           severity: 'info',
           code: 'missing-inverse',
@@ -247,7 +266,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
                 : `The entity type says every ${e.name} has ${a(p.target)}, but the database accepts rows without one (written by SQL, another service, an old migration). Such a row hydrates with ${p.name} null and fails where code trusts the type; joined and select-in loading also differ in how they handle it. Add NOT NULL in a migration, or declare the relation nullable.`,
               fix: p.nullable
                 ? `${code(e, { ...p, nullable: false, deleteRule: p.deleteRule === 'set null' ? 'cascade' : p.deleteRule })}\n// or keep it optional and let the column accept NULL:\n// ALTER TABLE ${e.table} ALTER COLUMN ${p.columns.join(', ')} DROP NOT NULL;`
-                : `${code(e, { ...p, nullable: true })}\n// or keep it required and enforce it (after fixing NULL rows):\n// ALTER TABLE ${e.table} ALTER COLUMN ${p.columns.join(', ')} SET NOT NULL;`,
+                : `${code(e, { ...written, nullable: true })}\n// or keep it required and enforce it (after fixing NULL rows):\n// ALTER TABLE ${e.table} ALTER COLUMN ${p.columns.join(', ')} SET NOT NULL;`,
             });
           }
         }
@@ -260,7 +279,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
           ...(p.kind === 'm:1' && p.columns.length === 1 ? { column: p.columns[0] } : {}),
           message: `${where} cascades remove toward ${p.target}, which other ${e.name} rows share: removing one ${e.name} deletes its ${p.target}${p.kind === 'm:n' ? 's' : ''} for every other row too.`,
           why: `Cascade.REMOVE${p.cascade.includes('all') ? ' (part of Cascade.ALL)' : ''} follows the property from the row being removed: on ${p.kind === 'm:1' ? 'a many-to-one' : 'a many-to-many'} that is the ${p.target} many ${e.name} rows point to. em.remove() on one ${e.name} then deletes the ${p.target}, and with it (database cascade) or against it (restrict) all of its other ${e.name} rows. Remove cascades belong on the parent's collection, pointing at children.`,
-          fix: code(e, { ...p, cascade: p.cascade.filter((x) => x !== 'remove' && x !== 'all').concat(p.cascade.includes('all') ? ['persist'] : []) }),
+          fix: code(e, { ...written, cascade: p.cascade.filter((x) => x !== 'remove' && x !== 'all').concat(p.cascade.includes('all') ? ['persist'] : []) }),
         });
       }
 
@@ -270,7 +289,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
           severity: 'warning', code: 'eager-to-many',
           message: `${where} is eager: every query that loads ${e.name} also loads all of its ${p.target} rows, wanted or not.`,
           why: `An eager collection is populated on every find, findOne and populate of ${e.name}, in lists too: one more query per level (select-in) or rows multiplied by the collection size (joined), plus hydrating entities the caller never reads. The seeds' advice holds in MikroORM: load lists where they are needed (populate: ['${p.name}']), eager only for small to-one data.`,
-          fix: `${code(e, { ...p, eager: false })}\n// and where the collection is needed: em.find(${e.name}, where, { populate: ['${p.name}'] })`,
+          fix: `${code(e, { ...written, eager: false })}\n// and where the collection is needed: em.find(${e.name}, where, { populate: ['${p.name}'] })`,
         });
       }
 
@@ -291,7 +310,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
             severity: 'warning', code: 'orphan-without-owner',
             message: `${where} has orphanRemoval, but ${reason}.`,
             why: `orphanRemoval means "privately owned": the ORM deletes the child as soon as it leaves this collection (or this reference is replaced), without looking at who else holds it. That is right for children that exist only under one parent; for a child another owner still reaches, it deletes data from under that owner.`,
-            fix: code(e, { ...p, orphanRemoval: false }),
+            fix: code(e, { ...written, orphanRemoval: false }),
           });
         }
       }

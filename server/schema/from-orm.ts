@@ -7,7 +7,7 @@
  * Relations (kinds, owner and inverse properties, cascade, orphan removal, pivots) come from
  * the entity properties themselves.
  */
-import { MikroORM, Utils, type EntityMetadata, type EntityProperty } from '@mikro-orm/postgresql';
+import { MikroORM, type EntityMetadata, type EntityProperty } from '@mikro-orm/postgresql';
 import type { EntityList } from '../orm.ts';
 import { canonicalType } from './types.ts';
 import {
@@ -28,6 +28,7 @@ import {
 } from '../../common/schema-model.ts';
 import { isPlainPivot, relationId, relationsFromForeignKeys } from '../../common/relations.ts';
 import { entityDeclarations } from './declarations.ts';
+import { ormVersion } from '../project/orm-module.ts';
 
 type AnyMeta = EntityMetadata;
 type AnyProp = EntityProperty;
@@ -224,7 +225,8 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
   return sortModel({
     version: schemaModelVersion,
     source: 'orm',
-    origin: `MikroORM ${Utils.getORMVersion()}`,
+    // The project's version when it brings its own copy of MikroORM, not relscope's.
+    origin: `MikroORM ${ormVersion(orm)}`,
     tables,
     enums: [...enums.values()],
     relations,

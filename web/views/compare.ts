@@ -577,7 +577,7 @@ function verdictBanner(report: CompareReport): HTMLElement {
   return h('div', { class: 'verdict', 'data-testid': 'verdict' },
     h('div', { class: 'verdict-main' },
       v.winner ? h('span', { class: 'winner-pill', style: `--c:${strategyColors[v.winner]}` }, 'Fastest: ', h('b', null, v.winner)) : null,
-      !v.winner && v.tied?.length ? h('span', { class: 'winner-pill', title: v.rule ?? '', 'data-testid': 'winner-tie' }, 'Fastest: ', h('b', null, 'no meaningful difference'), ` (${v.tied.join(', ')})`) : null,
+      !v.winner && v.tied?.length ? h('span', { class: 'winner-pill', title: v.rule ?? '', 'data-testid': 'winner-tie' }, 'Fastest: ', h('b', null, v.sameStatements?.length === v.tied.length ? 'the same statements' : 'no meaningful difference'), ` (${v.tied.join(', ')})`) : null,
       h('span', null, v.sentence),
     ),
     h('ol', { class: 'ranking', 'aria-label': 'Ranking, fastest first (complete strategies only)' }, v.ranking.map((item, i) => h('li', null,
