@@ -153,9 +153,28 @@ interface Measured {
 const spreadOf = (xs: number[]) => (xs.length < 2 ? 0 : (Math.max(...xs) - Math.min(...xs)) / Math.max(median(xs), 1e-6));
 
 /**
+ * The loads (root entity and populate paths) each ORM has already run in a comparison. The
+ * warm-up absorbs what only a first load pays (MikroORM compiling its hydrators and queries for
+ * these entities, V8 compiling them, the pool's first connections); the lab worker's ORM lives
+ * for the whole server, so a load it ran before is warm and its warm-up would only cost time.
+ */
+const warmLoads = new WeakMap<object, Set<string>>();
+
+/** True the first time this ORM runs this load (its first strategy then gets a warm-up run). */
+function firstTimeFor(lab: Lab): boolean {
+  const key = `${lab.spec.meta.className}\u0000${[...lab.spec.request.populate].sort().join(',')}`;
+  const seen = warmLoads.get(lab.orm) ?? new Set<string>();
+  warmLoads.set(lab.orm, seen);
+  if (seen.has(key)) return false;
+  seen.add(key);
+  return true;
+}
+
+/**
  * First pass: one run per strategy, which is its measurement. Only the comparison's very first
- * run is a warm-up (connections, JIT, the ORM's metadata caches), and only when it was fast: a
- * slow first run is kept as the measurement.
+ * run may be a warm-up (connections, JIT, the ORM's metadata caches): when its ORM has not run
+ * this load before (firstTimeFor) and the run was fast; a slow first run is kept as the
+ * measurement.
  */
 async function measureOnce(lab: Lab, strategy: StrategyName, warmUp: boolean): Promise<Measured> {
   let one = await runOnce(lab, strategy, { snapshot: true });
@@ -238,7 +257,7 @@ async function measure(lab: Lab, onMeasured: (m: Measured) => void): Promise<Map
     }
     lab.emit({ type: 'running', strategy, ...(expected ? { expectedRoundTrips: expected.trips, basis: expected.basis } : {}) });
     lab.progress(expected ? `${strategy}: ${expected.trips.toLocaleString('en-US')} round trips expected` : strategy);
-    const m = await measureOnce(lab, strategy, index === 0);
+    const m = await measureOnce(lab, strategy, index === 0 && firstTimeFor(lab));
     if (expected) m.expectedRoundTrips = expected.trips;
     out.set(strategy, m);
     onMeasured(m);
