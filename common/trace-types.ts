@@ -12,7 +12,7 @@ export interface CallSite {
 }
 
 /** How the ORM came to send a statement, read from the stack frames of the statement. */
-export type LoadVia = 'Reference.load' | 'Collection.init' | 'Collection.load' | 'Collection.loadCount' | 'populate' | 'find' | 'flush' | 'execute';
+export type LoadVia = 'Reference.load' | 'wrap.init' | 'Collection.init' | 'Collection.load' | 'Collection.loadCount' | 'populate' | 'find' | 'flush' | 'execute';
 
 export interface TraceStatement {
   /** Order within the scope, from 0. */
@@ -54,6 +54,8 @@ export interface TraceFinding {
   /** The statements (seq) the finding is about. */
   statements: number[];
   via?: LoadVia;
+  /** For n-plus-one of an eager relation: the N+1 ('Entity.property') whose loads bring it along; `fix` is that loop's. */
+  causedBy?: string;
   /** For n-plus-one: the lab load that reproduces it (root entity and populate paths). */
   lab?: { root: string; populate: string[] };
 }

@@ -12,6 +12,8 @@ export interface AnalyzedStatement extends TraceStatement {
   owner?: string;
   property?: string;
   toMany?: boolean;
+  /** The relation is eager (MikroORM loads it with its owner, unasked). */
+  eager?: boolean;
 }
 
 /** How many same-shaped statements with different values make an N+1 (Bullet and nplusone use 2; the issue asks 3). */
@@ -35,9 +37,13 @@ function fixFor(s: AnalyzedStatement): string | undefined {
   if (!s.owner || !s.property) return undefined;
   const populate = `populate: ['${s.property}']`;
   if (s.toMany) return `\`${populate}\` when loading ${s.owner} (to-many: strategy 'select-in' loads all of them in one more statement)`;
-  const batch = s.via === 'Reference.load' ? `, or \`dataloader: true\` to batch the .load() calls` : '';
+  const batch = s.via === 'Reference.load'
+    ? `, or \`dataloader: true\` to batch the .load() calls`
+    : s.via === 'wrap.init' ? `, or one \`em.populate(list, ['${s.property}'])\` instead of \`wrap(entity).init()\` for each` : '';
   return `\`${populate}\` when loading ${s.owner} (to-one: strategy 'joined' adds no statement)${batch}`;
 }
+
+const siteKey = (s: AnalyzedStatement) => siteText(s.callSite);
 
 export function analyze(scope: string, statements: AnalyzedStatement[]): TraceFinding[] {
   const findings: TraceFinding[] = [];
@@ -52,20 +58,33 @@ export function analyze(scope: string, statements: AnalyzedStatement[]): TraceFi
     list.push(s);
     groups.set(key, list);
   }
-  for (const list of groups.values()) {
-    if (list.length < nPlusOneThreshold) continue;
+  const loops = [...groups.values()].filter((list) => list.length >= nPlusOneThreshold && new Set(list.map((s) => s.paramsKey)).size >= 2);
+  // An eager relation's loads that ride along another N+1 from the same call site (each
+  // `user.favorites.init()` also loads the eager Article.comments) are its consequence: the fix is
+  // the other loop's, never "populate" a relation MikroORM already populates by itself.
+  const causeOf = (list: AnalyzedStatement[]): AnalyzedStatement | undefined => {
+    const first = list[0]!;
+    if (!first.eager || !first.callSite) return undefined;
+    return loops.map((other) => other[0]!).find((o) => !o.eager && o.relation && o.relation !== first.relation && siteKey(o) === siteKey(first));
+  };
+  for (const list of loops) {
     const distinct = new Set(list.map((s) => s.paramsKey));
-    if (distinct.size < 2) continue;
     const first = list[0]!;
     const totalMs = list.reduce((sum, s) => sum + s.ms, 0);
-    const fix = fixFor(first);
+    const cause = causeOf(list);
+    const fix = cause ? fixFor(cause) : first.eager ? undefined : fixFor(first);
     const where = first.relation ? `loading ${first.relation}${first.via ? ` (${first.via})` : ''} at ${shortSite(first.callSite)}` : `the loop at ${shortSite(first.callSite)}`;
+    const advice = cause
+      ? `${first.relation} is eager, so it is loaded again for each load of ${cause.relation}; fix that loop and it loads once with them: ${fix}`
+      : first.eager
+        ? `${first.relation} is eager, so each ${first.owner} loaded one at a time brings its own statement: load the ${first.owner} entities together (one populate or query), or make ${first.relation} lazy where it is not needed`
+        : fix ? `load it with its parents: ${fix}` : undefined;
     const finding: TraceFinding = {
       kind: 'n-plus-one',
       scope,
       count: list.length,
       totalMs: Math.round(totalMs * 1000) / 1000,
-      message: nPlusOneMessage(`in ${scope}`, where, list.length, `${fmtMs(totalMs)} in total, ${plural(distinct.size, 'different value')}`, fix ? `load it with its parents: ${fix}` : undefined),
+      message: nPlusOneMessage(`in ${scope}`, where, list.length, `${fmtMs(totalMs)} in total, ${plural(distinct.size, 'different value')}`, advice),
       fingerprint: first.fingerprint,
       statements: list.map((s) => s.seq),
     };
@@ -73,7 +92,9 @@ export function analyze(scope: string, statements: AnalyzedStatement[]): TraceFi
     if (first.callSite) finding.callSite = first.callSite;
     if (fix) finding.fix = fix;
     if (first.via) finding.via = first.via as LoadVia;
-    if (first.owner && first.property) finding.lab = { root: first.owner, populate: [first.property] };
+    if (cause?.relation) finding.causedBy = cause.relation;
+    const labFrom = cause ?? (first.eager ? undefined : first);
+    if (labFrom?.owner && labFrom.property) finding.lab = { root: labFrom.owner, populate: [labFrom.property] };
     findings.push(finding);
   }
 

@@ -285,14 +285,17 @@ export class Tracer {
       // stack skips it: the user's frame calls findOne directly. Its source line still reads
       // `.load(` (or loadOrFail), which with a primary-key lookup on a relation target is it.
       const refLoad = via === 'find' && line !== undefined && /\.(load|loadOrFail|init)\s*\(/.test(line);
+      // wrap(entity).init() also returns findOne's promise unawaited: the same case, named for what it is.
+      const wrapInit = refLoad && /\bwrap\s*\(.*\)\s*\.init\s*\(/.test(line!);
       if (via && (via === 'Reference.load' || via.startsWith('Collection.') || via === 'populate' || refLoad)) {
         const guess = this.resolver.resolve(s.sql, line);
         if (guess && (!refLoad || !guess.toMany)) {
-          if (refLoad) s.via = 'Reference.load';
+          if (refLoad) s.via = wrapInit ? 'wrap.init' : 'Reference.load';
           s.relation = guess.relation;
           s.owner = guess.owner;
           s.property = guess.property;
           s.toMany = guess.toMany;
+          if (guess.eager) s.eager = true;
         }
       }
     }
@@ -305,7 +308,7 @@ export class Tracer {
       kind: scope.kind,
       startedAt: scope.startedAt,
       durationMs: round((scope.ended ?? performance.now()) - scope.started),
-      statements: scope.statements.map(({ paramsKey: _k, owner: _o, property: _p, toMany: _t, ...rest }) => rest),
+      statements: scope.statements.map(({ paramsKey: _k, owner: _o, property: _p, toMany: _t, eager: _e, ...rest }) => rest),
       statementsDropped: scope.dropped,
       findings,
       ...(scope.status !== undefined ? { status: scope.status } : {}),

@@ -19,6 +19,8 @@ export interface RelationGuess {
   owner: string;
   property: string;
   toMany: boolean;
+  /** The relation is `eager`: MikroORM loads it with every load of its owner, unasked. */
+  eager?: boolean;
 }
 
 interface TableRef {
@@ -119,10 +121,10 @@ export class RelationResolver {
       for (const owner of this.all) {
         for (const p of Object.values(owner.properties) as EntityProperty[]) {
           if (p.kind !== 'm:n' || !p.owner || p.pivotTable !== meta.tableName) continue;
-          if (p.joinColumns?.includes(filter.column)) return { relation: `${owner.className}.${p.name}`, owner: owner.className, property: p.name, toMany: true };
+          if (p.joinColumns?.includes(filter.column)) return { relation: `${owner.className}.${p.name}`, owner: owner.className, property: p.name, toMany: true, eager: Boolean(p.eager) };
           if (p.inverseJoinColumns?.includes(filter.column)) {
             const inverse = p.targetMeta && (Object.values(p.targetMeta.properties) as EntityProperty[]).find((q) => q.kind === 'm:n' && q.mappedBy === p.name);
-            if (inverse) return { relation: `${p.targetMeta!.className}.${inverse.name}`, owner: p.targetMeta!.className, property: inverse.name, toMany: true };
+            if (inverse) return { relation: `${p.targetMeta!.className}.${inverse.name}`, owner: p.targetMeta!.className, property: inverse.name, toMany: true, eager: Boolean(inverse.eager) };
           }
         }
       }
@@ -147,14 +149,14 @@ export class RelationResolver {
         }
       }
       if (!chosen) return undefined;
-      return { relation: `${chosen.owner.className}.${chosen.prop.name}`, owner: chosen.owner.className, property: chosen.prop.name, toMany: false };
+      return { relation: `${chosen.owner.className}.${chosen.prop.name}`, owner: chosen.owner.className, property: chosen.prop.name, toMany: false, eager: Boolean(chosen.prop.eager) };
     }
 
     // A foreign key of the selected entity: the collection on the other side was being loaded.
     const fk = props.find((p) => (p.kind === 'm:1' || (p.kind === '1:1' && p.owner)) && p.fieldNames?.includes(filter.column));
     if (fk?.targetMeta) {
       const inverse = (Object.values(fk.targetMeta.properties) as EntityProperty[]).find((q) => (q.kind === '1:m' || q.kind === '1:1') && q.mappedBy === fk.name);
-      if (inverse) return { relation: `${fk.targetMeta.className}.${inverse.name}`, owner: fk.targetMeta.className, property: inverse.name, toMany: inverse.kind === '1:m' };
+      if (inverse) return { relation: `${fk.targetMeta.className}.${inverse.name}`, owner: fk.targetMeta.className, property: inverse.name, toMany: inverse.kind === '1:m', eager: Boolean(inverse.eager) };
     }
     return undefined;
   }

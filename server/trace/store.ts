@@ -52,7 +52,7 @@ function callSite(value: unknown, field: string): CallSite | undefined {
   return { file: str(o.file, `${field}.file`), line: num(o.line, `${field}.line`), column: num(o.column, `${field}.column`) };
 }
 
-const vias = new Set(['Reference.load', 'Collection.init', 'Collection.load', 'Collection.loadCount', 'populate', 'find', 'flush', 'execute']);
+const vias = new Set(['Reference.load', 'wrap.init', 'Collection.init', 'Collection.load', 'Collection.loadCount', 'populate', 'find', 'flush', 'execute']);
 const kinds = new Set(['n-plus-one', 'duplicate', 'unused-eager']);
 
 function statement(value: unknown, field: string): TraceStatement {
@@ -99,6 +99,8 @@ function finding(value: unknown, field: string): TraceFinding {
   const fix = optStr(o.fix, `${field}.fix`);
   if (fix) f.fix = fix;
   if (typeof o.via === 'string' && vias.has(o.via)) f.via = o.via as TraceFinding['via'];
+  const causedBy = optStr(o.causedBy, `${field}.causedBy`);
+  if (causedBy) f.causedBy = causedBy;
   if (o.lab !== undefined) {
     const lab = obj(o.lab, `${field}.lab`);
     f.lab = { root: str(lab.root, `${field}.lab.root`, 200), populate: arr(lab.populate, `${field}.lab.populate`, 20).map((p, i) => str(p, `${field}.lab.populate[${i}]`, 500)) };
