@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { defineEntity, p } from '@mikro-orm/core';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { readEvents } from './helpers/ndjson.ts';
 import { targets, contextFor } from './helpers/targets.ts';
 import { createContext, type AppContext } from '../server/context.ts';
 import { createApp } from '../server/api.ts';
@@ -22,26 +23,6 @@ function byStrategy(report: CompareReport): Record<string, StrategyResult> {
   return Object.fromEntries(report.strategies.map((s) => [s.strategy, s]));
 }
 
-/** Reads an NDJSON answer line by line, calling `onEvent` as each line arrives. */
-async function readEvents(response: Response, onEvent: (e: CompareEvent) => void = () => {}): Promise<CompareEvent[]> {
-  const events: CompareEvent[] = [];
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buffer += value;
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      if (!line.trim()) continue;
-      const event = JSON.parse(line) as CompareEvent;
-      events.push(event);
-      onEvent(event);
-    }
-    if (done) return events;
-  }
-}
 
 /** The big comparison the cancel tests abandon: every lazy load of 200 users' posts and comments. */
 const big = { entity: 'User', populate: 'posts.comments,comments,teams', limit: 200, strategies: 'select', explain: false, repeat: 1 };

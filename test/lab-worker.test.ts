@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { readEvents } from './helpers/ndjson.ts';
 import { targets } from './helpers/targets.ts';
 import { createContext, type AppContext, type ContextOptions } from '../server/context.ts';
 import { createApp } from '../server/api.ts';
@@ -48,26 +49,6 @@ function postCompare(base: string, body: unknown, init: RequestInit = {}): Promi
   return fetch(`${base}/api/compare`, { method: 'POST', body: JSON.stringify(body), ...init, headers: { 'content-type': 'application/json', accept: ndjsonType } });
 }
 
-/** Reads an NDJSON answer, calling `onEvent` as each line arrives. */
-async function readEvents(response: Response, onEvent: (e: CompareEvent) => void = () => {}): Promise<CompareEvent[]> {
-  const events: CompareEvent[] = [];
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buffer += value;
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      if (!line.trim()) continue;
-      const event = JSON.parse(line) as CompareEvent;
-      events.push(event);
-      onEvent(event);
-    }
-    if (done) return events;
-  }
-}
 
 const reportOf = (events: CompareEvent[]) => (events.at(-1)?.type === 'report' ? (events.at(-1) as Extract<CompareEvent, { type: 'report' }>).report : null);
 

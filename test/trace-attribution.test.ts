@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MikroORM, defineEntity, p, wrap } from '@mikro-orm/postgresql';
-import pg from 'pg';
+import { defineEntity, p, wrap, type MikroORM } from '@mikro-orm/postgresql';
 import { targets } from './helpers/targets.ts';
+import { ormOnPrivateSchema } from './helpers/private-schema.ts';
 import { attach, type Tracer } from '../trace/index.ts';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -51,22 +51,12 @@ for (const target of targets) {
   describe(`tracer attribution (${target.name})`, () => {
     let orm: MikroORM;
     let tracer: Tracer;
+    let private_: Awaited<ReturnType<typeof ormOnPrivateSchema>> | undefined;
     const schema = `trace_attr_${process.pid}`;
 
     beforeAll(async () => {
-      const admin = new pg.Client(target.url);
-      await admin.connect();
-      await admin.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
-      await admin.end();
-      orm = await MikroORM.init({
-        entities: [Reader, Article, Comment],
-        clientUrl: target.url,
-        schema,
-        pool: { min: 0, max: target.kind === 'embedded' ? 1 : 4 },
-        allowGlobalContext: false,
-        ensureDatabase: false,
-      });
-      await orm.schema.create();
+      private_ = await ormOnPrivateSchema(target, schema, [Reader, Article, Comment]);
+      orm = private_.orm;
       const em = orm.em.fork();
       const readers = [1, 2, 3, 4, 5].map((id) => em.create(Reader, { id, name: `reader ${id}` }));
       for (let a = 1; a <= 10; a++) {
@@ -81,10 +71,7 @@ for (const target of targets) {
 
     afterAll(async () => {
       tracer?.detach();
-      if (orm) {
-        await orm.em.getConnection().execute(`drop schema if exists ${schema} cascade`);
-        await orm.close();
-      }
+      await private_?.close();
     });
 
     it('names a loop of wrap(entity).init() for what it is, with a fix that fits', async () => {

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MikroORM, RequestContext } from '@mikro-orm/postgresql';
-import pg from 'pg';
+import { RequestContext, type MikroORM } from '@mikro-orm/postgresql';
 import { targets } from './helpers/targets.ts';
+import { ormOnPrivateSchema } from './helpers/private-schema.ts';
 import { attach, expectNoNPlusOne, type Tracer } from '../trace/index.ts';
 import { Author, Book } from './fixtures/trace-define/model.ts';
 
@@ -20,22 +20,12 @@ for (const target of targets) {
   describe(`tracer on a defineEntity project (${target.name})`, () => {
     let orm: MikroORM;
     let tracer: Tracer;
+    let private_: Awaited<ReturnType<typeof ormOnPrivateSchema>> | undefined;
     const schema = `trace_define_${process.pid}`;
 
     beforeAll(async () => {
-      const admin = new pg.Client(target.url);
-      await admin.connect();
-      await admin.query(`drop schema if exists ${schema} cascade; create schema ${schema}`);
-      await admin.end();
-      orm = await MikroORM.init({
-        entities: [Author, Book],
-        clientUrl: target.url,
-        schema,
-        pool: { min: 0, max: target.kind === 'embedded' ? 1 : 4 },
-        allowGlobalContext: false,
-        ensureDatabase: false,
-      });
-      await orm.schema.create();
+      private_ = await ormOnPrivateSchema(target, schema, [Author, Book]);
+      orm = private_.orm;
       const em = orm.em.fork();
       for (let a = 1; a <= 5; a++) {
         const author = em.create(Author, { id: a, name: `author ${a}` });
@@ -47,10 +37,7 @@ for (const target of targets) {
 
     afterAll(async () => {
       tracer?.detach();
-      if (orm) {
-        await orm.em.getConnection().execute(`drop schema if exists ${schema} cascade`);
-        await orm.close();
-      }
+      await private_?.close();
     });
 
     it('finds the N+1 of an `await ref.load()` loop, with the relation and the call site', async () => {
