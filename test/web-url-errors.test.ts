@@ -76,6 +76,7 @@ describe('URL parameters and paths (e2e, Chromium)', () => {
     expect(response!.headers()['content-type']).toMatch(/^text\/html/);
     await page.waitForSelector('[data-testid="not-found"]');
     expect(await page.textContent('[data-testid="not-found"]')).toContain('relscope has no view at /nothing-here');
+    expect(await page.textContent('[data-testid="not-found"]')).toContain('/requests');
     expect(await page.title()).toBe('Not found · relscope');
     await page.screenshot({ path: shotPath('not-found.png') });
     await page.click('text=Open the schema');
