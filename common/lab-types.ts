@@ -59,12 +59,16 @@ export const compareLimits = {
    * first run, if fast, is a warm-up); a strategy whose run takes longer than `slowRunMs` keeps
    * that single run. The faster ones are then repeated round-robin until their runs agree within
    * `tightSpread` (after at least `minRuns`), `repeat` runs were made, or the refinement budget
-   * (`refineShare` of the first pass's load time, and `repeatBudgetMs` per strategy) is spent.
+   * (`refineShare` of the first pass's load time but at least `refineFloorMs`, and
+   * `repeatBudgetMs` per strategy) is spent. The floor matters for loads of a few milliseconds:
+   * a quarter of a 40 ms first pass would leave most strategies with one run, too few for the
+   * noise rule to tell them apart; 500 ms is unnoticeable next to starting the comparison.
    */
   slowRunMs: 250,
   minRuns: 3,
   tightSpread: 0.1,
   refineShare: 0.25,
+  refineFloorMs: 500,
   /** Wall-time budget of one comparison (all loads, EXPLAINs and the sweep). */
   timeBudgetMs: { min: 1_000, max: 3_600_000, default: 120_000 },
   /**

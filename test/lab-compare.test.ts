@@ -92,6 +92,16 @@ describe.each(targets)('strategy lab on $name', (target) => {
     expect(again.runs?.warmUp, 'the same load again: the ORM is warm').toBe(false);
   });
 
+  it('gives loads of a few milliseconds their repeats (the refinement budget has a floor)', async () => {
+    // Roots only: one small statement per strategy. A quarter of such a first pass is a few ms,
+    // which left most strategies with a single run; the floor (refineFloorMs) gives them three.
+    const report = await compare(ctx, { entity: 'Category', limit: 5, repeat: 5, explain: false });
+    for (const r of report.strategies) {
+      expect(r.status, r.strategy).toBe('ok');
+      expect(r.runs?.measured, r.strategy).toBeGreaterThanOrEqual(3);
+    }
+  });
+
   it('scales nested posts.comments as each strategy should, level by level', async () => {
     const posts = await ctx.withClient(async (c) => Number((await c.query<{ n: string }>(
       'select count(*) n from posts where user_id in (select id from users where id >= 100 order by id limit 4)')).rows[0]!.n));

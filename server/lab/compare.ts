@@ -193,12 +193,12 @@ async function measureOnce(lab: Lab, strategy: StrategyName, warmUp: boolean): P
  * Second pass (adaptive repeats): the strategies whose runs are fast are run again, round-robin
  * (so that drift hits them alike), until each has `repeat` runs or three runs agreeing within
  * tightSpread, or the refinement budget is spent: a quarter of the first pass's load time (so the
- * whole comparison stays near the floor of running each load once), within repeatBudgetMs per
- * strategy and the time budget. A slow strategy (first run >= slowRunMs) keeps its single run.
+ * whole comparison stays near the floor of running each load once) but at least refineFloorMs,
+ * within repeatBudgetMs per strategy and the time budget. A slow strategy (first run >= slowRunMs) keeps its single run.
  */
 async function refine(lab: Lab, measured: Map<StrategyName, Measured>, firstPassMs: number): Promise<Set<StrategyName>> {
   const changed = new Set<StrategyName>();
-  const budgetMs = firstPassMs * compareLimits.refineShare;
+  const budgetMs = Math.max(firstPassMs * compareLimits.refineShare, compareLimits.refineFloorMs);
   const started = performance.now();
   const spent = new Map<StrategyName, number>();
   const open = () => [...measured.values()].filter((m) => {
