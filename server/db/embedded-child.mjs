@@ -6,7 +6,7 @@
 // Plain JavaScript on purpose: it must start the same way under tsx, vitest and an
 // installed package, without a TypeScript loader.
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { serveWire } from './pglite-wire.mjs';
 
 const dataDir = process.env.RELSCOPE_PGLITE_DIR;
 const maxConnections = Number(process.env.RELSCOPE_PGLITE_MAX_CONNECTIONS ?? '8');
@@ -21,9 +21,8 @@ async function main() {
   if (!dataDir) throw new Error('RELSCOPE_PGLITE_DIR is not set');
   const db = await PGlite.create({ dataDir });
   const version = (await db.query('show server_version')).rows[0].server_version;
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: wantedPort, maxConnections });
-  await server.start();
-  const [, port] = server.getServerConn().split(':');
+  const server = await serveWire(db, { host: '127.0.0.1', port: wantedPort, maxConnections });
+  const port = server.port;
 
   let stopping = false;
   const stop = async () => {

@@ -1,0 +1,209 @@
+// The Postgres wire protocol in front of one PGlite instance, for several client connections.
+//
+// PGlite is one backend session. Clients (pg pools, several relscope processes on one
+// database) each believe they own a session, so their traffic must take turns in units the
+// protocol allows: a whole extended-query cycle (Parse/Bind/Describe/Execute ... up to Sync)
+// or one simple Query, never single messages. @electric-sql/pglite-socket 0.2 queues single
+// messages, so one client's Parse could land between another's Bind and Execute: results went
+// to the wrong query ("portal \"\" does not exist", a catalog read that missed a primary key).
+//
+// A connection keeps the session to itself while it has a cycle open (a Flush without Sync,
+// as cursors send) or a transaction open; the others wait. A client that leaves in either
+// state has its cycle closed with a Sync and its transaction rolled back.
+//
+// Plain JavaScript: it runs in the embedded database's child process (see embedded-child.mjs).
+import { createServer } from 'node:net';
+
+const sslRequestCode = 80877103;
+const gssEncRequestCode = 80877104;
+const cancelRequestCode = 80877102;
+/** Frontend messages after which the backend answers ReadyForQuery: a unit ends there. */
+const cycleEnds = new Set(['S', 'Q']);
+const flush = 'H';
+const terminate = 'X';
+const syncMessage = new Uint8Array([0x53, 0, 0, 0, 4]);
+
+/** Runs the connections' units one at a time, keeping the session for a connection that holds it. */
+class SessionScheduler {
+  constructor(db) {
+    this.db = db;
+    this.queue = [];
+    this.running = false;
+    /** The connection with an open cycle or transaction: only its units run until it lets go. */
+    this.holder = null;
+  }
+
+  submit(connection, messages, endsCycle) {
+    this.queue.push({ connection, messages, endsCycle });
+    void this.pump();
+  }
+
+  async pump() {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (;;) {
+        const index = this.holder ? this.queue.findIndex((u) => u.connection === this.holder) : this.queue.length ? 0 : -1;
+        if (index < 0) break;
+        const [unit] = this.queue.splice(index, 1);
+        try {
+          await this.db.runExclusive(async () => {
+            for (const message of unit.messages) {
+              await this.db.execProtocolRawStream(message, { onRawData: (data) => unit.connection.send(data) });
+            }
+          });
+          this.holder = !unit.endsCycle || this.db.isInTransaction() ? unit.connection : null;
+          // It left while its unit ran (release saw no holder then): close what it opened now.
+          if (this.holder === unit.connection && unit.connection.closed) await this.release(unit.connection, false);
+        } catch (error) {
+          // PGlite answers SQL errors in the protocol; a throw here is the connection's end.
+          this.holder = unit.connection;
+          await this.release(unit.connection, false);
+          unit.connection.destroy();
+          process.emitWarning(`embedded database: a connection ended on ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** The connection is gone: drop its queued units and give back the session it held. */
+  async release(connection, pumpAfter = true) {
+    this.queue = this.queue.filter((u) => u.connection !== connection);
+    if (this.holder === connection) {
+      try {
+        await this.db.runExclusive(async () => {
+          await this.db.execProtocolRawStream(syncMessage, { onRawData: () => {} });
+          if (this.db.isInTransaction()) await this.db.execProtocolRawStream(simpleQuery('ROLLBACK'), { onRawData: () => {} });
+        });
+      } finally {
+        this.holder = null;
+      }
+    }
+    if (pumpAfter) void this.pump();
+  }
+}
+
+function simpleQuery(sql) {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const message = Buffer.alloc(5 + text.length);
+  message.write('Q', 0, 'latin1');
+  message.writeInt32BE(4 + text.length, 1);
+  text.copy(message, 5);
+  return new Uint8Array(message);
+}
+
+function errorResponse(code, text) {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${text}\0\0`, 'utf8');
+  const message = Buffer.alloc(5 + fields.length);
+  message.write('E', 0, 'latin1');
+  message.writeInt32BE(4 + fields.length, 1);
+  fields.copy(message, 5);
+  return message;
+}
+
+/** One client socket: splits its bytes into messages and hands whole units to the scheduler. */
+class WireConnection {
+  constructor(socket, scheduler, onClose) {
+    this.socket = socket;
+    this.scheduler = scheduler;
+    this.buffer = Buffer.alloc(0);
+    this.started = false;
+    this.pending = [];
+    this.closed = false;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.receive(chunk));
+    this.close = () => {
+      if (this.closed) return;
+      this.closed = true;
+      onClose(this);
+      void this.scheduler.release(this);
+    };
+    socket.on('close', this.close);
+    socket.on('error', this.close);
+  }
+
+  send(data) {
+    if (!this.closed && this.socket.writable) this.socket.write(Buffer.from(data));
+  }
+
+  destroy() {
+    this.socket.destroy();
+  }
+
+  receive(chunk) {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    while (!this.closed) {
+      if (!this.started) {
+        if (this.buffer.length < 8) return;
+        const length = this.buffer.readInt32BE(0);
+        const code = this.buffer.readInt32BE(4);
+        if (code === sslRequestCode || code === gssEncRequestCode) {
+          this.buffer = this.buffer.subarray(8);
+          this.socket.write('N'); // no encryption on a loopback port
+          continue;
+        }
+        if (code === cancelRequestCode) {
+          // PGlite cannot cancel a running statement; relscope's watchdog restarts it instead.
+          this.socket.end();
+          return;
+        }
+        if (this.buffer.length < length) return;
+        const startup = new Uint8Array(this.buffer.subarray(0, length));
+        this.buffer = this.buffer.subarray(length);
+        this.started = true;
+        this.scheduler.submit(this, [startup], true);
+        continue;
+      }
+      if (this.buffer.length < 5) return;
+      const length = 1 + this.buffer.readInt32BE(1);
+      if (this.buffer.length < length) return;
+      const type = String.fromCharCode(this.buffer[0]);
+      const message = new Uint8Array(this.buffer.subarray(0, length));
+      this.buffer = this.buffer.subarray(length);
+      if (type === terminate) {
+        this.close();
+        this.socket.end();
+        return;
+      }
+      this.pending.push(message);
+      if (cycleEnds.has(type) || type === flush) {
+        this.scheduler.submit(this, this.pending, type !== flush);
+        this.pending = [];
+      }
+    }
+  }
+}
+
+/**
+ * Serves `db` on host:port (0 picks a free port). Resolves to { port, stop } once listening.
+ * More than `maxConnections` clients at once are refused with SQLSTATE 53300.
+ */
+export async function serveWire(db, { host = '127.0.0.1', port = 0, maxConnections = 8 } = {}) {
+  const scheduler = new SessionScheduler(db);
+  const connections = new Set();
+  const server = createServer((socket) => {
+    if (connections.size >= maxConnections) {
+      socket.end(errorResponse('53300', `sorry, too many clients already (the embedded database takes ${maxConnections})`));
+      return;
+    }
+    connections.add(new WireConnection(socket, scheduler, (c) => connections.delete(c)));
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: server.address().port,
+    /** Open client connections and queued units, for tests and diagnostics. */
+    stats: () => ({ connections: connections.size, queued: scheduler.queue.length, held: scheduler.holder !== null }),
+    stop: () => new Promise((resolve) => {
+      for (const c of connections) c.socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
