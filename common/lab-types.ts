@@ -389,6 +389,13 @@ export interface RunPlan {
   warmUp: boolean;
   /** 'spread': the runs agreed within tightSpread; 'repeat': the requested count; 'budget': repeatBudgetMs or the time budget; 'single': one slow run. */
   stoppedBecause: 'spread' | 'repeat' | 'budget' | 'single' | 'failed';
+  /**
+   * The other strategy whose runs are these very runs: as-configured and the named strategy its
+   * configuration resolves to for every relation of the request (e.g. no relation sets its own
+   * `strategy` and the config's loadStrategy is 'balanced') send the same statements, so the load
+   * is run once for both rows.
+   */
+  sharedWith?: StrategyName;
 }
 
 /** How the user's own configuration loads the request (the `as-configured` strategy), for advice phrased against it. */

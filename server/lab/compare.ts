@@ -41,7 +41,7 @@ import { demoEntities } from '../../entities/index.ts';
 import { withoutJitDumps } from './jit-noise.ts';
 import { abortError, queued } from './queue.ts';
 import { resolveRequest, type FieldNamer, type PathNode, type ResolvedRequest } from './request.ts';
-import { configuredLoad, diffGraphs, expectedLazyRoundTrips, runStrategy, type LoadSpec, type RunOptions, type RunOutcome } from './strategies.ts';
+import { configuredEquivalent, configuredLoad, diffGraphs, expectedLazyRoundTrips, runStrategy, type LoadSpec, type RunOptions, type RunOutcome } from './strategies.ts';
 import {
   compareLimits, measureOrder, strategyDescriptions,
   type CompareEvent, type CompareReport, type CompareRequest, type ExplainResult, type GraphDifference, type RunPlan,
@@ -148,6 +148,14 @@ interface Measured {
   expectedRoundTrips?: number;
   /** True when the time budget ran out before it could run at all. */
   notRun?: boolean;
+  /** as-configured, whose runs these are (see RunPlan.sharedWith): nothing of its own is run or repeated. */
+  runsOf?: Measured;
+}
+
+/** A strategy served by as-configured's runs: the same statements, so the same measurement. */
+function sharedMeasurement(owner: Measured, strategy: StrategyName): Measured {
+  owner.plan.sharedWith = strategy;
+  return { strategy, first: { ...owner.first, strategy }, measured: owner.measured, plan: { ...owner.plan, sharedWith: owner.strategy }, runsOf: owner };
 }
 
 const spreadOf = (xs: number[]) => (xs.length < 2 ? 0 : (Math.max(...xs) - Math.min(...xs)) / Math.max(median(xs), 1e-6));
@@ -202,7 +210,7 @@ async function refine(lab: Lab, measured: Map<StrategyName, Measured>, firstPass
   const started = performance.now();
   const spent = new Map<StrategyName, number>();
   const open = () => [...measured.values()].filter((m) => {
-    if (m.notRun || m.plan.stoppedBecause === 'failed' || m.plan.stoppedBecause === 'single') return false;
+    if (m.runsOf || m.notRun || m.plan.stoppedBecause === 'failed' || m.plan.stoppedBecause === 'single') return false;
     const times = m.measured.map((x) => x.wallMs);
     if (m.measured.length >= lab.request.repeat) { m.plan.stoppedBecause = 'repeat'; return false; }
     if (m.measured.length >= compareLimits.minRuns && spreadOf(times) <= compareLimits.tightSpread) { m.plan.stoppedBecause = 'spread'; return false; }
@@ -231,6 +239,11 @@ async function refine(lab: Lab, measured: Map<StrategyName, Measured>, firstPass
     if (!ran) break;
   }
   for (const m of measured.values()) if (m.plan.stoppedBecause === 'failed' && !m.first.error && !m.first.capped) m.plan.stoppedBecause = 'budget';
+  for (const m of measured.values()) {
+    if (!m.runsOf) continue;
+    m.plan = { ...m.runsOf.plan, sharedWith: m.runsOf.strategy };
+    if (changed.has(m.runsOf.strategy)) changed.add(m.strategy);
+  }
   return changed;
 }
 
@@ -243,7 +256,15 @@ function notRun(strategy: StrategyName, reason: string): Measured {
 async function measure(lab: Lab, onMeasured: (m: Measured) => void): Promise<Map<StrategyName, Measured>> {
   const out = new Map<StrategyName, Measured>();
   const order = measureOrder.filter((s) => lab.request.strategies.includes(s));
+  const sameAsConfigured = lab.request.strategies.includes('as-configured') ? configuredEquivalent(lab.orm, lab.spec) : null;
   for (const [index, strategy] of order.entries()) {
+    const owner = strategy === sameAsConfigured ? out.get('as-configured') : undefined;
+    if (owner && !owner.notRun && !owner.first.error && !owner.first.capped) {
+      const m = sharedMeasurement(owner, strategy);
+      out.set(strategy, m);
+      onMeasured(m);
+      continue;
+    }
     if (outOfTime(lab, `${strategy} and the strategies after it were not run`)) {
       const m = notRun(strategy, 'not run: the comparison\'s time budget (timeBudgetMs) was spent before it');
       out.set(strategy, m);
@@ -423,8 +444,12 @@ async function sweepAll(lab: Lab, strategies: StrategyName[]): Promise<SweepResu
   if (!request.sweep.length) return null;
   const sweepStarted = performance.now();
   const series: SweepResult['series'] = strategies.map((strategy) => ({ strategy, points: [] }));
+  // A strategy that shares as-configured's runs shares its sweep points too (the same load).
+  const ownerOf = (strategy: StrategyName) => lab.measured?.get(strategy)?.runsOf?.strategy;
   for (const pageSize of request.sweep) {
     for (const line of series) {
+      const owner = ownerOf(line.strategy);
+      if (owner && strategies.includes(owner)) continue;
       if (outOfTime(lab, 'the rest of the sweep was not run')) break;
       lab.progress(`sweep ${line.strategy} at ${pageSize}`);
       const measured: RunOutcome[] = [];
@@ -446,6 +471,13 @@ async function sweepAll(lab: Lab, strategies: StrategyName[]): Promise<SweepResu
       if (first.error) point.error = first.error;
       if (first.cappedReason) point.error = first.cappedReason;
       line.points.push(point);
+      lab.emit({ type: 'sweep', strategy: line.strategy, point });
+    }
+    for (const line of series) {
+      const owner = series.find((o) => o.strategy === ownerOf(line.strategy));
+      const point = owner?.points.find((p) => p.pageSize === pageSize);
+      if (!point) continue;
+      line.points.push({ ...point });
       lab.emit({ type: 'sweep', strategy: line.strategy, point });
     }
   }
@@ -492,6 +524,11 @@ function addNotes(lab: Lab, results: StrategyResult[], graphs: GraphCheck, sweep
     }
     if (result.strategy === 'as-configured') {
       result.notes.push('em.find with populate only: each relation\'s own strategy option, eager relations and the config\'s default loadStrategy decide, exactly as your code would load it.');
+    }
+    const shared = m?.plan.sharedWith;
+    if (shared && result.status === 'ok') {
+      const named = result.strategy === 'as-configured' ? shared : result.strategy;
+      result.notes.push(`Measured once with ${shared}: your configuration loads every relation here as '${named}' (config loadStrategy '${orm.config.get('loadStrategy') ?? 'balanced'}', no relation of this request sets another strategy), so as-configured and ${named} send the same statements; the same runs serve both rows.`);
     }
     if (graphs.mismatched.has(result.strategy)) result.notes.push(`Hydrated a different graph than ${graphs.reference}: see correctness.`);
     const skip = graphs.unchecked.find((u) => u.strategy === result.strategy);

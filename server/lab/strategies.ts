@@ -388,6 +388,27 @@ export function expectedLazyRoundTrips(graph: GraphSnapshot, tree: PathNode[]): 
   return trips;
 }
 
+/**
+ * The named strategy that sends exactly what as-configured sends, or null. That is provable when
+ * the config's default loadStrategy is one of the named ones and no relation of the tree sets a
+ * different `strategy` of its own: the named run passes that strategy (as query option and as a
+ * populate hint per path), which is what MikroORM would pick anyway; eager relations outside the
+ * tree resolve the same way in both (their own strategy, else the same default). The lab then
+ * runs that load once for both rows (test/lab-as-configured-shared.test.ts checks the statements
+ * match on both databases).
+ */
+export function configuredEquivalent(orm: MikroORM, spec: LoadSpec): StrategyName | null {
+  const defaultStrategy = String(orm.config.get('loadStrategy') ?? 'balanced');
+  const named: readonly string[] = ['select-in', 'joined', 'balanced'];
+  if (!named.includes(defaultStrategy)) return null;
+  const agrees = (meta: EntityMetadata, nodes: PathNode[]): boolean => nodes.every((node) => {
+    const prop = meta.properties[node.prop];
+    if (prop?.strategy && String(prop.strategy) !== defaultStrategy) return false;
+    return !prop?.targetMeta || agrees(prop.targetMeta, node.children);
+  });
+  return agrees(spec.meta, spec.tree) ? (defaultStrategy as StrategyName) : null;
+}
+
 /** How the user's configuration loads the tree: config default, each relation's own strategy, eager relations. */
 export function configuredLoad(orm: MikroORM, spec: LoadSpec): { defaultStrategy: string; relations: { path: string; configured: string | null; effective: string }[]; eager: string[] } {
   const defaultStrategy = String(orm.config.get('loadStrategy') ?? 'balanced');

@@ -485,7 +485,7 @@ function liveProgress(selected: StrategyName[], sweep: string): { element: HTMLE
           c.trips.textContent = `${lower}${fmtInt(r.roundTrips)}${r.expectedRoundTrips !== undefined && r.expectedRoundTrips !== r.roundTrips ? ` (${fmtInt(r.expectedRoundTrips)} expected)` : ''}`;
           c.trips.dataset.value = String(r.roundTrips);
           c.time.textContent = r.wallMs.runs.length ? `${lower}${fmtMs(r.wallMs.median)}` : '–';
-          c.runs.textContent = r.runs ? `${r.runs.measured} run${r.runs.measured === 1 ? '' : 's'}${r.runs.warmUp ? ' + warm-up' : ''}` : '';
+          c.runs.textContent = r.runs ? `${r.runs.measured} run${r.runs.measured === 1 ? '' : 's'}${r.runs.warmUp ? ' + warm-up' : ''}${r.runs.sharedWith ? `, shared with ${r.runs.sharedWith}` : ''}` : '';
         }
       } else if (e.type === 'explain') {
         status.textContent = `Explaining statements ${e.done}/${e.total}…`;
