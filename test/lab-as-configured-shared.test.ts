@@ -60,7 +60,7 @@ describe.each(targets)('as-configured measured once with its equivalent on $name
 
   it('has no equivalent when a relation of the request sets its own strategy, and then differs from the default', async () => {
     const spec = specFor(orm, request);
-    const posts = orm.getMetadata().find('User')!.properties.posts!;
+    const posts = orm.getMetadata().getByClassName('User').properties.posts!;
     const own = posts.strategy;
     try {
       posts.strategy = 'joined' as typeof posts.strategy;
@@ -88,7 +88,7 @@ describe.each(targets)('as-configured measured once with its equivalent on $name
   });
 
   it('still runs both when the configuration resolves to another load', async () => {
-    const posts = orm.getMetadata().find('User')!.properties.posts!;
+    const posts = orm.getMetadata().getByClassName('User').properties.posts!;
     const own = posts.strategy;
     try {
       posts.strategy = 'joined' as typeof posts.strategy;

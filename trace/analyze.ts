@@ -47,6 +47,9 @@ const siteKey = (s: AnalyzedStatement) => siteText(s.callSite);
 
 export function analyze(scope: string, statements: AnalyzedStatement[]): TraceFinding[] {
   const findings: TraceFinding[] = [];
+  // Both kinds need two statements or more (a duplicate two, an N+1 three): most requests of a
+  // typical API send one.
+  if (statements.length < 2) return findings;
 
   // N+1: same shape, from the same relation (or, without one, the same call site), different values.
   const groups = new Map<string, AnalyzedStatement[]>();

@@ -271,7 +271,7 @@ export class Tracer {
       if (this.options.params) s.params = JSON.parse(s.paramsKey) as unknown[];
       const holder = scope.stacks[i];
       if (!holder) continue;
-      const stack = readStack(holder);
+      const stack = readStack(holder, ownDirs);
       const via = stackVia(stack);
       if (via) s.via = via;
       const userAt = userFrameIndex(stack.frames, ownDirs);

@@ -105,7 +105,7 @@ function frameName(site: NodeJS.CallSite): string {
  * are left to stackVia, which needs them once per path through the ORM); no frame goes through
  * source maps. A stack someone already read (a string) is parsed as it is, names included.
  */
-export function readStack(holder: CapturedStack): ReadStack {
+export function readStack(holder: CapturedStack, stopAfterUserFrameOf?: string[]): ReadStack {
   const installed = Error.prepareStackTrace;
   let value: unknown;
   Error.prepareStackTrace = returnCallSites;
@@ -125,6 +125,8 @@ export function readStack(holder: CapturedStack): ReadStack {
     const file = pathOf(url);
     frames.push({ fn: '', file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 });
     sites.push(site);
+    // The frames below the user's own (its callers: framework, event loop) decide nothing.
+    if (stopAfterUserFrameOf && !isOrmOrLibraryFile(file, stopAfterUserFrameOf)) break;
   }
   return { frames, sites };
 }
@@ -140,8 +142,35 @@ const viaFrames: [RegExp, LoadVia][] = [
   [/EntityManager\.(find|findOne|findOneOrFail|findAll|findAndCount|findByCursor|count|stream)$/, 'find'],
 ];
 
+/** isOrmOrLibraryFile() by file: the same few files recur in every stack. */
+const libraryFiles = new Map<string, boolean>();
+let libraryFilesOf: string[] | undefined;
+
 export function isOrmOrLibraryFile(file: string, ownDirs: string[]): boolean {
-  return file.startsWith('node:') || /[\\/]node_modules[\\/]/.test(file) || ownDirs.some((d) => file.startsWith(d));
+  if (libraryFilesOf !== ownDirs) {
+    libraryFiles.clear();
+    libraryFilesOf = ownDirs;
+  }
+  let library = libraryFiles.get(file);
+  if (library === undefined) {
+    library = file.startsWith('node:') || /[\\/]node_modules[\\/]/.test(file) || ownDirs.some((d) => file.startsWith(d));
+    if (libraryFiles.size > 10_000) libraryFiles.clear();
+    libraryFiles.set(file, library);
+  }
+  return library;
+}
+
+/** Files of MikroORM (any copy: the app's own or relscope's), by file. */
+const ormFiles = new Map<string, boolean>();
+
+function isOrmFile(file: string): boolean {
+  let orm = ormFiles.get(file);
+  if (orm === undefined) {
+    orm = ormFileRe.test(file);
+    if (ormFiles.size > 10_000) ormFiles.clear();
+    ormFiles.set(file, orm);
+  }
+  return orm;
 }
 
 /**
@@ -179,9 +208,9 @@ export function stackVia(stack: ReadStack): LoadVia | undefined {
   const { frames, sites } = stack;
   if (!sites) return loadVia(frames);
   let key = '';
-  for (const f of frames) if (ormFileRe.test(f.file)) key += `${f.file}:${f.line}:${f.column}\n`;
+  for (const f of frames) if (isOrmFile(f.file)) key += `${f.file}:${f.line}:${f.column}\n`;
   if (viasByPosition.has(key)) return viasByPosition.get(key);
-  for (let i = 0; i < frames.length; i++) if (ormFileRe.test(frames[i]!.file)) frames[i]!.fn = frameName(sites[i]!);
+  for (let i = 0; i < frames.length; i++) if (isOrmFile(frames[i]!.file)) frames[i]!.fn = frameName(sites[i]!);
   const via = loadVia(frames);
   if (viasByPosition.size > 1_000) viasByPosition.clear();
   viasByPosition.set(key, via);
