@@ -48,8 +48,38 @@ interface PendingStatement {
   sql: string;
   params: unknown[];
   scope: ScopeState;
-  stack: CapturedStack;
+  /** The stack, unless a learned call site stands in for it. */
+  stack?: CapturedStack;
+  learning?: Learning;
 }
+
+/** What a statement's stack says about it (see complete()). */
+type Attribution = Pick<AnalyzedStatement, 'via' | 'callSite' | 'relation' | 'owner' | 'property' | 'toMany' | 'eager'>;
+
+/** A call site learned for one statement of one route (see Tracer.before()). */
+interface LearnedSite {
+  attribution: Attribution;
+  /** Captures that agreed with it. */
+  agreements: number;
+  /** A capture disagreed: this statement's stack is always captured from now on. */
+  unstable: boolean;
+  uses: number;
+}
+
+/** A statement's part in learning: its key (captured, to learn from), or the learned site it reuses. */
+type Learning = { key: string } | { reused: LearnedSite };
+
+/**
+ * Request routes repeat the same code path: after learnAfter captures of a statement (same
+ * route, same SQL text, same ordinal among that route's statements with that text) agreed on
+ * its call site, relation and load path, that attribution is reused instead of capturing the
+ * stack (Error.captureStackTrace is the tracer's largest cost on a request's path, and reading
+ * the stack its largest after it). Every recheckEvery-th use captures again; a disagreement
+ * (the same statement now sent from another line) ends the reuse for that statement for good.
+ */
+const learnAfter = 3;
+const recheckEvery = 8;
+const maxLearned = 5_000;
 
 interface ScopeState {
   id: string;
@@ -60,8 +90,13 @@ interface ScopeState {
   ended?: number;
   statements: AnalyzedStatement[];
   stacks: (CapturedStack | undefined)[];
+  learning: (Learning | undefined)[];
   values: unknown[][];
   dropped: number;
+  /** Request scopes (middlewares): the route the learned call sites are kept under. */
+  route?: string;
+  /** Per SQL text, how many statements with it this scope has sent so far. */
+  ordinals?: Map<string, number>;
   status?: number;
   done?: TraceScope;
   idleTimer?: NodeJS.Timeout;
@@ -82,6 +117,11 @@ const packageRoot = here.includes(distMark) ? here.slice(0, here.indexOf(distMar
 const ownDirs = [`${packageRoot}dist${sep}trace${sep}`, `${packageRoot}trace${sep}`, `${packageRoot}server${sep}lab${sep}`];
 
 let scopeCounter = 0;
+
+function sameAttribution(a: Attribution, b: Attribution): boolean {
+  return a.via === b.via && a.relation === b.relation && a.owner === b.owner && a.property === b.property && a.toMany === b.toMany && a.eager === b.eager
+    && a.callSite?.file === b.callSite?.file && a.callSite?.line === b.callSite?.line && a.callSite?.column === b.callSite?.column;
+}
 const idPrefix = `${process.pid}-`;
 
 export class Tracer {
@@ -90,6 +130,9 @@ export class Tracer {
   private readonly forks = new Map<string | number, ScopeState>();
   private readonly finished: ScopeState[] = [];
   private readonly toFinish: ScopeState[] = [];
+  private readonly learned = new Map<string, LearnedSite>();
+  /** Stacks captured so far (statements that reused a learned call site took none). */
+  stacksCaptured = 0;
   private finishScheduled = false;
   private readonly resolver: RelationResolver;
   private readonly delivery: Delivery | undefined;
@@ -153,12 +196,26 @@ export class Tracer {
     if (scope.ended !== undefined) return;
     // V8 keeps the frames; they are read (unformatted) only when the scope is finished. The
     // tracer's own two frames (this method, the onQuery hook) are left out.
-    const holder: CapturedStack = {};
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 32;
-    Error.captureStackTrace(holder, hook);
-    Error.stackTraceLimit = limit;
-    const entry: PendingStatement = { start: performance.now(), sql, params, scope, stack: holder };
+    let learning: Learning | undefined;
+    if (scope.route !== undefined) {
+      const ordinals = (scope.ordinals ??= new Map());
+      const ordinal = ordinals.get(sql) ?? 0;
+      ordinals.set(sql, ordinal + 1);
+      const key = `${scope.route}\u0000${ordinal}\u0000${sql}`;
+      const known = this.learned.get(key);
+      if (known && !known.unstable && known.agreements >= learnAfter && ++known.uses % recheckEvery !== 0) learning = { reused: known };
+      else learning = { key };
+    }
+    let holder: CapturedStack | undefined;
+    if (!learning || 'key' in learning) {
+      holder = {};
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 32;
+      Error.captureStackTrace(holder, hook);
+      Error.stackTraceLimit = limit;
+      this.stacksCaptured++;
+    }
+    const entry: PendingStatement = { start: performance.now(), sql, params, scope, ...(holder ? { stack: holder } : {}), ...(learning ? { learning } : {}) };
     const key = (params ?? []) as object;
     const list = this.pending.get(key);
     if (list) list.push(entry);
@@ -169,7 +226,7 @@ export class Tracer {
    * Statements outside any scope first land here; after() moves them to the scope of the
    * EntityManager fork (RequestContext) that sent them.
    */
-  private readonly placeholderFork: ScopeState = { id: 'unscoped', name: 'unscoped', kind: 'fork', startedAt: 0, started: 0, statements: [], stacks: [], values: [], dropped: 0 };
+  private readonly placeholderFork: ScopeState = { id: 'unscoped', name: 'unscoped', kind: 'fork', startedAt: 0, started: 0, statements: [], stacks: [], learning: [], values: [], dropped: 0 };
 
   private after(context: Record<string, unknown>): void {
     const end = performance.now();
@@ -204,6 +261,7 @@ export class Tracer {
     if (context.level === 'error') statement.error = 'failed';
     scope.statements.push(statement);
     scope.stacks.push(entry.stack);
+    scope.learning.push(entry.learning);
     if (scope.kind === 'fork') this.touchFork(scope);
   }
 
@@ -231,7 +289,7 @@ export class Tracer {
   }
 
   private newScope(name: string, kind: 'scope' | 'fork'): ScopeState {
-    return { id: `${idPrefix}${++scopeCounter}`, name, kind, startedAt: Date.now(), started: performance.now(), statements: [], stacks: [], values: [], dropped: 0 };
+    return { id: `${idPrefix}${++scopeCounter}`, name, kind, startedAt: Date.now(), started: performance.now(), statements: [], stacks: [], learning: [], values: [], dropped: 0 };
   }
 
   private endScope(scope: ScopeState): void {
@@ -263,43 +321,68 @@ export class Tracer {
     }
   }
 
+  /** Call site, load path and relation of a statement, from its stack and its SQL. */
+  private attribute(holder: CapturedStack, sql: string): Attribution {
+    const out: Attribution = {};
+    const stack = readStack(holder, ownDirs);
+    const via = stackVia(stack);
+    if (via) out.via = via;
+    const userAt = userFrameIndex(stack.frames, ownDirs);
+    let site: CallSite | undefined;
+    if (userAt >= 0) {
+      site = callSiteOf(stack, userAt);
+      out.callSite = site;
+    }
+    const line = site ? sourceLine(site) : undefined;
+    // Reference.load() returns the ORM's findOne promise without awaiting it, so V8's async
+    // stack skips it: the user's frame calls findOne directly. Its source line still reads
+    // `.load(` (or loadOrFail), which with a primary-key lookup on a relation target is it.
+    const refLoad = via === 'find' && line !== undefined && /\.(load|loadOrFail|init)\s*\(/.test(line);
+    // wrap(entity).init() also returns findOne's promise unawaited: the same case, named for what it is.
+    const wrapInit = refLoad && /\bwrap\s*\(.*\)\s*\.init\s*\(/.test(line!);
+    if (via && (via === 'Reference.load' || via.startsWith('Collection.') || via === 'populate' || refLoad)) {
+      const guess = this.resolver.resolve(sql, line);
+      if (guess && (!refLoad || !guess.toMany)) {
+        if (refLoad) out.via = wrapInit ? 'wrap.init' : 'Reference.load';
+        out.relation = guess.relation;
+        out.owner = guess.owner;
+        out.property = guess.property;
+        out.toMany = guess.toMany;
+        if (guess.eager) out.eager = true;
+      }
+    }
+    return out;
+  }
+
+  /** Records what a captured stack said about a statement of a route (see learnAfter). */
+  private learn(key: string, attribution: Attribution): void {
+    const known = this.learned.get(key);
+    if (!known) {
+      if (this.learned.size >= maxLearned) this.learned.clear();
+      this.learned.set(key, { attribution, agreements: 1, unstable: false, uses: 0 });
+    } else if (sameAttribution(known.attribution, attribution)) known.agreements++;
+    else known.unstable = true;
+  }
+
   private complete(scope: ScopeState): TraceScope {
     for (let i = 0; i < scope.statements.length; i++) {
       const s = scope.statements[i]!;
       s.fingerprint = fingerprintOf(s.sql);
       s.paramsKey = safeJson(scope.values[i] ?? []);
       if (this.options.params) s.params = JSON.parse(s.paramsKey) as unknown[];
+      const learning = scope.learning[i];
+      if (learning && 'reused' in learning) {
+        Object.assign(s, learning.reused.attribution);
+        continue;
+      }
       const holder = scope.stacks[i];
       if (!holder) continue;
-      const stack = readStack(holder, ownDirs);
-      const via = stackVia(stack);
-      if (via) s.via = via;
-      const userAt = userFrameIndex(stack.frames, ownDirs);
-      let site: CallSite | undefined;
-      if (userAt >= 0) {
-        site = callSiteOf(stack, userAt);
-        s.callSite = site;
-      }
-      const line = site ? sourceLine(site) : undefined;
-      // Reference.load() returns the ORM's findOne promise without awaiting it, so V8's async
-      // stack skips it: the user's frame calls findOne directly. Its source line still reads
-      // `.load(` (or loadOrFail), which with a primary-key lookup on a relation target is it.
-      const refLoad = via === 'find' && line !== undefined && /\.(load|loadOrFail|init)\s*\(/.test(line);
-      // wrap(entity).init() also returns findOne's promise unawaited: the same case, named for what it is.
-      const wrapInit = refLoad && /\bwrap\s*\(.*\)\s*\.init\s*\(/.test(line!);
-      if (via && (via === 'Reference.load' || via.startsWith('Collection.') || via === 'populate' || refLoad)) {
-        const guess = this.resolver.resolve(s.sql, line);
-        if (guess && (!refLoad || !guess.toMany)) {
-          if (refLoad) s.via = wrapInit ? 'wrap.init' : 'Reference.load';
-          s.relation = guess.relation;
-          s.owner = guess.owner;
-          s.property = guess.property;
-          s.toMany = guess.toMany;
-          if (guess.eager) s.eager = true;
-        }
-      }
+      const attribution = this.attribute(holder, s.sql);
+      Object.assign(s, attribution);
+      if (learning) this.learn(learning.key, attribution);
     }
     scope.stacks = [];
+    scope.learning = [];
     scope.values = [];
     const findings = analyze(scope.name, scope.statements);
     return {
@@ -334,8 +417,13 @@ export class Tracer {
   }
 
   /** A scope that ends when told: what the framework middlewares use. */
-  open(name: string): OpenScope {
+  /**
+   * Opens a scope that the caller ends. `route`: the request's route (a middleware's scope), under
+   * which statements' call sites are learned (see learnAfter); scopes of tracer.scope() have none.
+   */
+  open(name: string, route?: string): OpenScope {
     const scope = this.newScope(name, 'scope');
+    if (route !== undefined) scope.route = route;
     return {
       run: (fn) => this.storage.run(scope, fn),
       rename: (n) => { scope.name = n; },

@@ -7,7 +7,8 @@
 import type { OpenScope } from './index.ts';
 
 interface ScopeOpener {
-  open(name: string): OpenScope;
+  /** `route` keys the call sites the tracer learns for the statements of this request's route. */
+  open(name: string, route?: string): OpenScope;
 }
 
 /** Hono: `app.use(tracer.hono())`. */
@@ -17,17 +18,23 @@ interface HonoLikeContext {
   res?: { status: number };
 }
 
+/** The last matched route that is not a middleware (method ALL): the handler's pattern. Hono matches every route before the first middleware runs. */
+function honoPattern(c: HonoLikeContext): string | undefined {
+  const routes = c.req.matchedRoutes ?? [];
+  for (let i = routes.length - 1; i >= 0; i--) if (routes[i]!.method !== 'ALL') return routes[i]!.path;
+  return undefined;
+}
+
 export function honoMiddleware(tracer: ScopeOpener): HonoLikeMiddleware {
   return async (c, next) => {
-    const scope = tracer.open(`${c.req.method} ${c.req.path}`);
+    const pattern = honoPattern(c);
+    const name = `${c.req.method} ${pattern ?? c.req.path}`;
+    const scope = tracer.open(name, name);
     try {
       await scope.run(next);
     } finally {
-      const routes = c.req.matchedRoutes ?? [];
-      // The last matched route that is not a middleware (method ALL) is the handler's pattern.
-      let pattern: string | undefined;
-      for (let i = routes.length - 1; i >= 0 && pattern === undefined; i--) if (routes[i]!.method !== 'ALL') pattern = routes[i]!.path;
-      if (pattern !== undefined) scope.rename(`${c.req.method} ${pattern}`);
+      const found = pattern ?? honoPattern(c);
+      if (found !== undefined) scope.rename(`${c.req.method} ${found}`);
       scope.end(c.res?.status);
     }
   };
@@ -51,7 +58,8 @@ interface ExpressLikeResponse {
 export function expressMiddleware(tracer: ScopeOpener): ExpressLikeMiddleware {
   return (req, res, next) => {
     const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!;
-    const scope = tracer.open(`${req.method} ${path}`);
+    // The pattern (req.route) is known only in the handler: the path keys the learned call sites.
+    const scope = tracer.open(`${req.method} ${path}`, `${req.method} ${path}`);
     let ended = false;
     const end = () => {
       if (ended) return;
@@ -78,7 +86,7 @@ interface KoaLikeContext {
 
 export function koaMiddleware(tracer: ScopeOpener): KoaLikeMiddleware {
   return async (ctx, next) => {
-    const scope = tracer.open(`${ctx.method} ${ctx.path}`);
+    const scope = tracer.open(`${ctx.method} ${ctx.path}`, `${ctx.method} ${ctx.path}`);
     try {
       await scope.run(next);
     } finally {
