@@ -106,6 +106,17 @@ describe('the embedded database with several connections', () => {
     }
   });
 
+  it('refuses COPY FROM STDIN in one line, and stays usable (PGlite would lose the whole session)', async () => {
+    const [c] = await clients(1);
+    try {
+      await c!.query('create temp table copy_probe (a int)');
+      await expect(c!.query('copy copy_probe from stdin')).rejects.toThrow(/COPY FROM STDIN is not supported by the embedded database.*INSERT/);
+      expect((await c!.query('select 41 + 1 as n')).rows[0].n).toBe(42);
+    } finally {
+      await c!.end();
+    }
+  });
+
   it('answers SSLRequest with N so that sslmode=prefer clients connect in plain text', async () => {
     const port = new URL(url).port;
     const answer = await new Promise<string>((resolve, reject) => {

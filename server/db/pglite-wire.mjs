@@ -8,7 +8,7 @@
 // to the wrong query ("portal \"\" does not exist", a catalog read that missed a primary key).
 //
 // A connection keeps the session to itself while it has a cycle open (a Flush without Sync,
-// as cursors send) or a transaction open; the others wait. A client that leaves in either
+// as cursors send, or COPY FROM STDIN's data) or a transaction open; the others wait. A client that leaves in either
 // state has its cycle closed with a Sync and its transaction rolled back.
 //
 // Plain JavaScript: it runs in the embedded database's child process (see embedded-child.mjs).
@@ -19,7 +19,10 @@ const gssEncRequestCode = 80877104;
 const cancelRequestCode = 80877102;
 /** Frontend messages after which the backend answers ReadyForQuery: a unit ends there. */
 const cycleEnds = new Set(['S', 'Q']);
-const flush = 'H';
+/** COPY FROM STDIN's end (CopyDone, CopyFail): a simple query's cycle ends with it. */
+const copyEnds = new Set(['c', 'f']);
+/** Sent on at once, the session kept: Flush (a cursor's next rows) and CopyData. */
+const sendsNow = new Set(['H', 'd']);
 const terminate = 'X';
 const syncMessage = new Uint8Array([0x53, 0, 0, 0, 4]);
 
@@ -46,6 +49,7 @@ class SessionScheduler {
         const index = this.holder ? this.queue.findIndex((u) => u.connection === this.holder) : this.queue.length ? 0 : -1;
         if (index < 0) break;
         const [unit] = this.queue.splice(index, 1);
+        if (refuseCopyIn(unit, this.db)) continue;
         try {
           await this.db.runExclusive(async () => {
             for (const message of unit.messages) {
@@ -85,6 +89,28 @@ class SessionScheduler {
   }
 }
 
+const copyFromStdinRe = /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i;
+
+/**
+ * PGlite reads a statement's input from the one message it is given, so COPY ... FROM STDIN
+ * meets the end of its input before the client's CopyData arrives, fails the whole session
+ * ("protocol synchronization was lost") and leaves it unusable for every client. A simple
+ * query that starts one is answered here with an error instead, and never reaches PGlite.
+ */
+function refuseCopyIn(unit, db) {
+  const [message] = unit.messages;
+  if (unit.messages.length !== 1 || message[0] !== 0x51) return false; // 'Q'
+  const sql = Buffer.from(message.buffer, message.byteOffset + 5, message.length - 6).toString('utf8');
+  if (!copyFromStdinRe.test(sql)) return false;
+  unit.connection.send(errorMessage('ERROR', '0A000', 'COPY FROM STDIN is not supported by the embedded database (PGlite reads no input after the statement): insert the rows with INSERT, or use a PostgreSQL server (--db URL)'));
+  unit.connection.send(readyForQuery(db.isInTransaction() ? 'T' : 'I'));
+  return true;
+}
+
+function readyForQuery(status) {
+  return Buffer.from([0x5a, 0, 0, 0, 5, status.charCodeAt(0)]);
+}
+
 function simpleQuery(sql) {
   const text = Buffer.from(`${sql}\0`, 'utf8');
   const message = Buffer.alloc(5 + text.length);
@@ -95,7 +121,11 @@ function simpleQuery(sql) {
 }
 
 function errorResponse(code, text) {
-  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${text}\0\0`, 'utf8');
+  return errorMessage('FATAL', code, text);
+}
+
+function errorMessage(severity, code, text) {
+  const fields = Buffer.from(`S${severity}\0V${severity}\0C${code}\0M${text}\0\0`, 'utf8');
   const message = Buffer.alloc(5 + fields.length);
   message.write('E', 0, 'latin1');
   message.writeInt32BE(4 + fields.length, 1);
@@ -168,8 +198,8 @@ class WireConnection {
         return;
       }
       this.pending.push(message);
-      if (cycleEnds.has(type) || type === flush) {
-        this.scheduler.submit(this, this.pending, type !== flush);
+      if (cycleEnds.has(type) || copyEnds.has(type) || sendsNow.has(type)) {
+        this.scheduler.submit(this, this.pending, !sendsNow.has(type));
         this.pending = [];
       }
     }
