@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { EmbeddedPostgres } from '../server/db/embedded.ts';
+import { explainStatement } from '../server/lab/explain.ts';
 
 let dir = '';
 let embedded: EmbeddedPostgres;
@@ -131,6 +132,26 @@ describe('the embedded database with several connections', () => {
     });
     expect(answer).toBe('N');
   });
+});
+
+describe('a cancelled EXPLAIN on the embedded database without its watchdog', () => {
+  it('waits for its statement on its own connection, so the next query of any client runs (no second connection while it holds the session)', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    try {
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), 150);
+      const started = performance.now();
+      const result = await explainStatement({ pool, kind: 'embedded' }, 'select pg_sleep(0.6)', [], { timeoutMs: 5000, signal: abort.signal });
+      expect(result.status).toBe('skipped');
+      expect(result.error).toMatch(/cancelled/);
+      const next = await Promise.race([pool.query('select 42 as n'), new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+      expect(next, 'the next query waited for a session nobody would give back').not.toBeNull();
+      expect(next!.rows[0].n).toBe(42);
+      expect(performance.now() - started).toBeLessThan(4000);
+    } finally {
+      await pool.end();
+    }
+  }, 30_000);
 });
 
 describe('the wire server itself', () => {

@@ -100,8 +100,12 @@ async function readOnly<T>(target: ExplainTarget, timeoutMs: number, work: (clie
     }
     if (outcome === abortedMarker) {
       // A real server: cancel the statement on its backend, then let the rollback below run.
+      // The embedded database without its watchdog (a context that does not own the process):
+      // wait for the statement. Never a second connection there: PGlite is one session, which
+      // this client holds until its transaction ends, so that query would wait for this one
+      // and this one for it (every later client of the database waited too).
       const pid = (client as unknown as { processID?: number }).processID;
-      if (pid) await target.pool.query('select pg_cancel_backend($1)', [pid]).catch(() => {});
+      if (pid && target.kind !== 'embedded') await target.pool.query('select pg_cancel_backend($1)', [pid]).catch(() => {});
       await running.catch(() => {});
       throw new ExplainCancelled();
     }
