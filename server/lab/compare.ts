@@ -181,13 +181,13 @@ function firstTimeFor(lab: Lab): boolean {
 /**
  * First pass: one run per strategy, which is its measurement. Only the comparison's very first
  * run may be a warm-up (connections, JIT, the ORM's metadata caches): when its ORM has not run
- * this load before (firstTimeFor) and the run was fast; a slow first run is kept as the
- * measurement.
+ * this load before (firstTimeFor) and the run took less than coldWarmUpMaxMs; a slower first run
+ * is kept as the measurement.
  */
 async function measureOnce(lab: Lab, strategy: StrategyName, warmUp: boolean): Promise<Measured> {
   let one = await runOnce(lab, strategy, { snapshot: true });
   let warmed = false;
-  if (warmUp && !one.error && !one.capped && one.wallMs < compareLimits.slowRunMs) {
+  if (warmUp && !one.error && !one.capped && one.wallMs < compareLimits.coldWarmUpMaxMs) {
     const graph = one.graph;
     one = await runOnce(lab, strategy, { snapshot: false });
     if (graph && !one.error && !one.capped) one.graph = graph;
