@@ -7,9 +7,9 @@
 // messages, so one client's Parse could land between another's Bind and Execute: results went
 // to the wrong query ("portal \"\" does not exist", a catalog read that missed a primary key).
 //
-// A connection keeps the session to itself while it has a cycle open (a Flush without Sync,
-// as cursors send, or COPY FROM STDIN's data) or a transaction open; the others wait. A client that leaves in either
-// state has its cycle closed with a Sync and its transaction rolled back.
+// A connection keeps the session to itself while it has a cycle open (a Flush without Sync, as
+// cursors send) or a transaction open; the others wait. A client that leaves in either state has
+// its cycle closed with a Sync and its transaction rolled back.
 //
 // Plain JavaScript: it runs in the embedded database's child process (see embedded-child.mjs).
 import { createServer } from 'node:net';
