@@ -48,9 +48,7 @@ interface PendingStatement {
   sql: string;
   params: unknown[];
   scope: ScopeState;
-  /** The stack, unless a learned call site stands in for it. */
-  stack?: CapturedStack;
-  learning?: Learning;
+  origin: StatementOrigin;
 }
 
 /** What a statement's stack says about it (see complete()). */
@@ -66,8 +64,11 @@ interface LearnedSite {
   uses: number;
 }
 
-/** A statement's part in learning: its key (captured, to learn from), or the learned site it reuses. */
-type Learning = { key: string } | { reused: LearnedSite };
+/**
+ * Where a statement's attribution comes from: its captured stack (learned from under `learnAs`
+ * in a request scope), or a learned site that stands in for the stack.
+ */
+type StatementOrigin = { stack: CapturedStack; learnAs?: string } | { reused: LearnedSite };
 
 /**
  * Request routes repeat the same code path: after learnAfter captures of a statement (same
@@ -89,8 +90,7 @@ interface ScopeState {
   started: number;
   ended?: number;
   statements: AnalyzedStatement[];
-  stacks: (CapturedStack | undefined)[];
-  learning: (Learning | undefined)[];
+  origins: StatementOrigin[];
   values: unknown[][];
   dropped: number;
   /** Request scopes (middlewares): the route the learned call sites are kept under. */
@@ -117,12 +117,12 @@ const packageRoot = here.includes(distMark) ? here.slice(0, here.indexOf(distMar
 const ownDirs = [`${packageRoot}dist${sep}trace${sep}`, `${packageRoot}trace${sep}`, `${packageRoot}server${sep}lab${sep}`];
 
 let scopeCounter = 0;
+const idPrefix = `${process.pid}-`;
 
 function sameAttribution(a: Attribution, b: Attribution): boolean {
   return a.via === b.via && a.relation === b.relation && a.owner === b.owner && a.property === b.property && a.toMany === b.toMany && a.eager === b.eager
     && a.callSite?.file === b.callSite?.file && a.callSite?.line === b.callSite?.line && a.callSite?.column === b.callSite?.column;
 }
-const idPrefix = `${process.pid}-`;
 
 export class Tracer {
   private readonly storage = new AsyncLocalStorage<ScopeState>();
@@ -196,26 +196,26 @@ export class Tracer {
     if (scope.ended !== undefined) return;
     // V8 keeps the frames; they are read (unformatted) only when the scope is finished. The
     // tracer's own two frames (this method, the onQuery hook) are left out.
-    let learning: Learning | undefined;
+    let origin: StatementOrigin | undefined;
+    let learnAs: string | undefined;
     if (scope.route !== undefined) {
       const ordinals = (scope.ordinals ??= new Map());
       const ordinal = ordinals.get(sql) ?? 0;
       ordinals.set(sql, ordinal + 1);
-      const key = `${scope.route}\u0000${ordinal}\u0000${sql}`;
-      const known = this.learned.get(key);
-      if (known && !known.unstable && known.agreements >= learnAfter && ++known.uses % recheckEvery !== 0) learning = { reused: known };
-      else learning = { key };
+      learnAs = `${scope.route}\u0000${ordinal}\u0000${sql}`;
+      const known = this.learned.get(learnAs);
+      if (known && !known.unstable && known.agreements >= learnAfter && ++known.uses % recheckEvery !== 0) origin = { reused: known };
     }
-    let holder: CapturedStack | undefined;
-    if (!learning || 'key' in learning) {
-      holder = {};
+    if (!origin) {
+      const holder: CapturedStack = {};
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 32;
       Error.captureStackTrace(holder, hook);
       Error.stackTraceLimit = limit;
       this.stacksCaptured++;
+      origin = learnAs === undefined ? { stack: holder } : { stack: holder, learnAs };
     }
-    const entry: PendingStatement = { start: performance.now(), sql, params, scope, ...(holder ? { stack: holder } : {}), ...(learning ? { learning } : {}) };
+    const entry: PendingStatement = { start: performance.now(), sql, params, scope, origin };
     const key = (params ?? []) as object;
     const list = this.pending.get(key);
     if (list) list.push(entry);
@@ -226,7 +226,7 @@ export class Tracer {
    * Statements outside any scope first land here; after() moves them to the scope of the
    * EntityManager fork (RequestContext) that sent them.
    */
-  private readonly placeholderFork: ScopeState = { id: 'unscoped', name: 'unscoped', kind: 'fork', startedAt: 0, started: 0, statements: [], stacks: [], learning: [], values: [], dropped: 0 };
+  private readonly placeholderFork: ScopeState = { id: 'unscoped', name: 'unscoped', kind: 'fork', startedAt: 0, started: 0, statements: [], origins: [], values: [], dropped: 0 };
 
   private after(context: Record<string, unknown>): void {
     const end = performance.now();
@@ -260,8 +260,7 @@ export class Tracer {
     scope.values.push(entry.params);
     if (context.level === 'error') statement.error = 'failed';
     scope.statements.push(statement);
-    scope.stacks.push(entry.stack);
-    scope.learning.push(entry.learning);
+    scope.origins.push(entry.origin);
     if (scope.kind === 'fork') this.touchFork(scope);
   }
 
@@ -289,7 +288,7 @@ export class Tracer {
   }
 
   private newScope(name: string, kind: 'scope' | 'fork'): ScopeState {
-    return { id: `${idPrefix}${++scopeCounter}`, name, kind, startedAt: Date.now(), started: performance.now(), statements: [], stacks: [], learning: [], values: [], dropped: 0 };
+    return { id: `${idPrefix}${++scopeCounter}`, name, kind, startedAt: Date.now(), started: performance.now(), statements: [], origins: [], values: [], dropped: 0 };
   }
 
   private endScope(scope: ScopeState): void {
@@ -370,19 +369,17 @@ export class Tracer {
       s.fingerprint = fingerprintOf(s.sql);
       s.paramsKey = safeJson(scope.values[i] ?? []);
       if (this.options.params) s.params = JSON.parse(s.paramsKey) as unknown[];
-      const learning = scope.learning[i];
-      if (learning && 'reused' in learning) {
-        Object.assign(s, learning.reused.attribution);
+      const origin = scope.origins[i];
+      if (!origin) continue;
+      if ('reused' in origin) {
+        Object.assign(s, origin.reused.attribution);
         continue;
       }
-      const holder = scope.stacks[i];
-      if (!holder) continue;
-      const attribution = this.attribute(holder, s.sql);
+      const attribution = this.attribute(origin.stack, s.sql);
       Object.assign(s, attribution);
-      if (learning) this.learn(learning.key, attribution);
+      if (origin.learnAs !== undefined) this.learn(origin.learnAs, attribution);
     }
-    scope.stacks = [];
-    scope.learning = [];
+    scope.origins = [];
     scope.values = [];
     const findings = analyze(scope.name, scope.statements);
     return {
@@ -416,10 +413,10 @@ export class Tracer {
     return result;
   }
 
-  /** A scope that ends when told: what the framework middlewares use. */
   /**
-   * Opens a scope that the caller ends. `route`: the request's route (a middleware's scope), under
-   * which statements' call sites are learned (see learnAfter); scopes of tracer.scope() have none.
+   * A scope that ends when told: what the framework middlewares use. `route`: the request's
+   * route, under which statements' call sites are learned (see learnAfter); scopes of
+   * tracer.scope() have none.
    */
   open(name: string, route?: string): OpenScope {
     const scope = this.newScope(name, 'scope');

@@ -120,10 +120,6 @@ function simpleQuery(sql) {
   return new Uint8Array(message);
 }
 
-function errorResponse(code, text) {
-  return errorMessage('FATAL', code, text);
-}
-
 function errorMessage(severity, code, text) {
   const fields = Buffer.from(`S${severity}\0V${severity}\0C${code}\0M${text}\0\0`, 'utf8');
   const message = Buffer.alloc(5 + fields.length);
@@ -215,7 +211,7 @@ export async function serveWire(db, { host = '127.0.0.1', port = 0, maxConnectio
   const connections = new Set();
   const server = createServer((socket) => {
     if (connections.size >= maxConnections) {
-      socket.end(errorResponse('53300', `sorry, too many clients already (the embedded database takes ${maxConnections})`));
+      socket.end(errorMessage('FATAL', '53300', `sorry, too many clients already (the embedded database takes ${maxConnections})`));
       return;
     }
     connections.add(new WireConnection(socket, scheduler, (c) => connections.delete(c)));

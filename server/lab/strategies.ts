@@ -398,15 +398,10 @@ export function expectedLazyRoundTrips(graph: GraphSnapshot, tree: PathNode[]): 
  * match on both databases).
  */
 export function configuredEquivalent(orm: MikroORM, spec: LoadSpec): StrategyName | null {
-  const defaultStrategy = String(orm.config.get('loadStrategy') ?? 'balanced');
+  const { defaultStrategy, relations } = configuredLoad(orm, spec);
   const named: readonly string[] = ['select-in', 'joined', 'balanced'];
   if (!named.includes(defaultStrategy)) return null;
-  const agrees = (meta: EntityMetadata, nodes: PathNode[]): boolean => nodes.every((node) => {
-    const prop = meta.properties[node.prop];
-    if (prop?.strategy && String(prop.strategy) !== defaultStrategy) return false;
-    return !prop?.targetMeta || agrees(prop.targetMeta, node.children);
-  });
-  return agrees(spec.meta, spec.tree) ? (defaultStrategy as StrategyName) : null;
+  return relations.every((r) => r.configured === null || r.configured === defaultStrategy) ? (defaultStrategy as StrategyName) : null;
 }
 
 /** How the user's configuration loads the tree: config default, each relation's own strategy, eager relations. */
