@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/databases.ts'],
+    setupFiles: ['test/setup/app-name.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

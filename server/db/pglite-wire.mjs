@@ -13,6 +13,7 @@
 //
 // Plain JavaScript: it runs in the embedded database's child process (see embedded-child.mjs).
 import { createServer } from 'node:net';
+import { appendFileSync } from 'node:fs';
 
 const sslRequestCode = 80877103;
 const gssEncRequestCode = 80877104;
@@ -32,13 +33,31 @@ class SessionScheduler {
     this.db = db;
     this.queue = [];
     this.running = false;
+    /** For waitReport(): the unit PGlite runs now, and since when the holder holds. */
+    this.runningUnit = null;
+    this.runningSince = 0;
+    this.heldSince = 0;
     /** The connection with an open cycle or transaction: only its units run until it lets go. */
     this.holder = null;
   }
 
   submit(connection, messages, endsCycle) {
-    this.queue.push({ connection, messages, endsCycle });
+    connection.noteStatement(messages);
+    this.queue.push({ connection, messages, endsCycle, queuedAt: Date.now() });
     void this.pump();
+  }
+
+  /** The longest wait in the queue, and who holds the session meanwhile (diagnostics). */
+  waitReport() {
+    const now = Date.now();
+    const oldest = this.queue.reduce((a, u) => (a && a.queuedAt <= u.queuedAt ? a : u), null);
+    return {
+      queued: this.queue.length,
+      oldestWaitMs: oldest ? now - oldest.queuedAt : 0,
+      waiting: oldest ? oldest.connection.describe() : null,
+      holder: this.holder ? { ...this.holder.describe(), heldMs: now - this.heldSince } : null,
+      running: this.runningUnit ? { ...this.runningUnit.connection.describe(), runningMs: now - this.runningSince } : null,
+    };
   }
 
   async pump() {
@@ -51,16 +70,22 @@ class SessionScheduler {
         const [unit] = this.queue.splice(index, 1);
         if (refuseCopyIn(unit, this.db)) continue;
         try {
+          this.runningUnit = unit;
+          this.runningSince = Date.now();
           await this.db.runExclusive(async () => {
             for (const message of unit.messages) {
               await this.db.execProtocolRawStream(message, { onRawData: (data) => unit.connection.send(data) });
             }
           });
-          this.holder = !unit.endsCycle || this.db.isInTransaction() ? unit.connection : null;
+          this.runningUnit = null;
+          const holder = !unit.endsCycle || this.db.isInTransaction() ? unit.connection : null;
+          if (holder !== this.holder) this.heldSince = Date.now();
+          this.holder = holder;
           // It left while its unit ran (release saw no holder then): close what it opened now.
           if (this.holder === unit.connection && unit.connection.closed) await this.release(unit.connection, false);
         } catch (error) {
           // PGlite answers SQL errors in the protocol; a throw here is the connection's end.
+          this.runningUnit = null;
           this.holder = unit.connection;
           await this.release(unit.connection, false);
           unit.connection.destroy();
@@ -129,6 +154,8 @@ function errorMessage(severity, code, text) {
   return message;
 }
 
+let connectionCount = 0;
+
 /** One client socket: splits its bytes into messages and hands whole units to the scheduler. */
 class WireConnection {
   constructor(socket, scheduler, onClose) {
@@ -138,6 +165,9 @@ class WireConnection {
     this.started = false;
     this.pending = [];
     this.closed = false;
+    this.id = ++connectionCount;
+    this.applicationName = '';
+    this.lastStatement = '';
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.receive(chunk));
     this.close = () => {
@@ -148,6 +178,31 @@ class WireConnection {
     };
     socket.on('close', this.close);
     socket.on('error', this.close);
+  }
+
+  /** Who this is, for diagnostics: its number, application_name and last statement's text. */
+  describe() {
+    return { connection: this.id, application: this.applicationName, lastStatement: this.lastStatement };
+  }
+
+  /** Keeps the SQL of a simple Query or a Parse, and the application_name of the startup message. */
+  noteStatement(messages) {
+    for (const m of messages) {
+      const bytes = Buffer.from(m.buffer, m.byteOffset, m.length);
+      if (bytes[0] === 0 && bytes.length >= 8 && bytes.readInt32BE(4) === 196608) { // the startup message
+        const fields = bytes.subarray(8).toString('utf8').split('\0');
+        const i = fields.indexOf('application_name');
+        if (i >= 0) this.applicationName = fields[i + 1] ?? '';
+        continue;
+      }
+      if (m[0] === 0x51) this.lastStatement = bytes.subarray(5, bytes.length - 1).toString('utf8').slice(0, 160);
+      else if (m[0] === 0x50) {
+        const body = bytes.subarray(5);
+        const nameEnd = body.indexOf(0);
+        const sqlEnd = body.indexOf(0, nameEnd + 1);
+        this.lastStatement = body.subarray(nameEnd + 1, sqlEnd).toString('utf8').slice(0, 160);
+      }
+    }
   }
 
   send(data) {
@@ -223,11 +278,25 @@ export async function serveWire(db, { host = '127.0.0.1', port = 0, maxConnectio
       resolve();
     });
   });
+  // RELSCOPE_WIRE_LOG=file: a line for every unit that waited over 5 s, naming who held the
+  // session (tests set it: a wait that long is a bug in some client, and this names it).
+  const logFile = process.env.RELSCOPE_WIRE_LOG;
+  let lastLogged = 0;
+  const diagnostics = logFile ? setInterval(() => {
+    const report = scheduler.waitReport();
+    if (report.oldestWaitMs < 5000 || Date.now() - lastLogged < 5000) return;
+    lastLogged = Date.now();
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${JSON.stringify(report)}\n`);
+    } catch { /* diagnostics only */ }
+  }, 1000) : null;
+  diagnostics?.unref();
   return {
     port: server.address().port,
     /** Open client connections and queued units, for tests and diagnostics. */
     stats: () => ({ connections: connections.size, queued: scheduler.queue.length, held: scheduler.holder !== null }),
     stop: () => new Promise((resolve) => {
+      if (diagnostics) clearInterval(diagnostics);
       for (const c of connections) c.socket.destroy();
       server.close(() => resolve());
     }),

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { join, resolve } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { TestProject } from 'vitest/node';
 import { EmbeddedPostgres } from '../../server/db/embedded.ts';
@@ -36,6 +36,13 @@ export default async function setup(project: TestProject) {
   // lab's queue tests, a CLI run beside them): more sockets than relscope's default of 8, so one
   // file's connection is not reset by another's (PGlite serialises them all the same).
   process.env.RELSCOPE_PGLITE_MAX_CONNECTIONS ??= '32';
+  // A client that keeps the shared database waiting over 5 s is a bug somewhere: the wire
+  // server logs who held it (each test file's connections carry its name, see
+  // test/setup/app-name.ts), and the teardown prints the log.
+  const wireLog = resolve('test-results/wire-waits.log');
+  mkdirSync(dirname(wireLog), { recursive: true });
+  rmSync(wireLog, { force: true });
+  process.env.RELSCOPE_WIRE_LOG = wireLog;
   // A kept data directory makes the next run start in 0.4 s instead of 3.5 s; when another
   // test run holds it (two runs at once), this run takes a fresh one of its own.
   let embedded = new EmbeddedPostgres(resolve(process.env.RELSCOPE_TEST_DATA_DIR ?? '.relscope/test-pgdata'));
@@ -85,5 +92,9 @@ export default async function setup(project: TestProject) {
   project.provide('seedScale', testSeedScale);
   return async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error('test teardown:', error));
+    if (existsSync(wireLog)) {
+      const lines = readFileSync(wireLog, 'utf8').trim().split('\n');
+      console.error(`The embedded test database kept a client waiting over 5 s ${lines.length} time(s) (${wireLog}):\n${lines.slice(-20).join('\n')}`);
+    }
   };
 }

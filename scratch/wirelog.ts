@@ -1,0 +1,16 @@
+import pg from 'pg';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { EmbeddedPostgres } from '../server/db/embedded.ts';
+const dir = mkdtempSync(join(tmpdir(), 'wl-'));
+process.env.RELSCOPE_WIRE_LOG = join(dir, 'log');
+const e = new EmbeddedPostgres(join(dir, 'pgdata'));
+const info = await e.start();
+const a = new pg.Client({ connectionString: info.url, application_name: 'holder-A' }); await a.connect();
+const b = new pg.Client({ connectionString: info.url, application_name: 'waiter-B' }); await b.connect();
+await a.query('begin'); await a.query('select $1::int as x', [1]);
+const pb = b.query('select 2');
+await new Promise((r) => setTimeout(r, 7500));
+console.log(existsSync(process.env.RELSCOPE_WIRE_LOG) ? readFileSync(process.env.RELSCOPE_WIRE_LOG, 'utf8') : 'no log');
+await a.query('rollback'); await pb; await a.end(); await b.end(); await e.stop();
