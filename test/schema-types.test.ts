@@ -51,6 +51,23 @@ describe('drift compares types the way PostgreSQL does', () => {
     expect(drift(model('orm', 'timestamp(6) with time zone'), model('db', 'timestamp with time zone')).filter((f) => f.code === 'type-mismatch')).toEqual([]);
   });
 
+  it('a native enum in the config\'s own schema is no mismatch: the catalogs print it qualified, MikroORM bare', () => {
+    // `schema: 'shop'` in the config and `@Enum({ items, nativeEnumName: 'customer_tier' })`:
+    // mikro-orm schema:create makes shop.customer_tier; format_type prints it qualified (shop is
+    // not on the search_path) while MikroORM's metadata names the type customer_tier.
+    const withEnum = (source: 'orm' | 'db', type: string, enumId: string | null): SchemaModel => {
+      const m = model(source, type);
+      m.tables[0]!.columns[0]!.enum = enumId;
+      return m;
+    };
+    const mismatches = (o: SchemaModel, d: SchemaModel) => drift(o, d).filter((f) => f.code === 'type-mismatch');
+    expect(mismatches(withEnum('orm', 'customer_tier', 'shop.customer_tier'), withEnum('db', 'shop.customer_tier', 'shop.customer_tier'))).toEqual([]);
+    expect(mismatches(withEnum('orm', 'customer_tier[]', 'shop.customer_tier'), withEnum('db', 'shop.customer_tier[]', 'shop.customer_tier'))).toEqual([]);
+    // another enum type, or an array against a scalar, is still a mismatch
+    expect(mismatches(withEnum('orm', 'customer_tier', 'shop.customer_tier'), withEnum('db', 'billing.customer_tier', 'billing.customer_tier'))).toHaveLength(1);
+    expect(mismatches(withEnum('orm', 'customer_tier', 'shop.customer_tier'), withEnum('db', 'shop.customer_tier[]', 'shop.customer_tier'))).toHaveLength(1);
+  });
+
   it('a real difference is still reported', () => {
     expect(drift(model('orm', 'text[]'), model('db', 'character varying(255)[]')).map((f) => f.code)).toContain('type-mismatch');
   });

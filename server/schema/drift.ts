@@ -9,7 +9,7 @@
  */
 import type { Column, ForeignKey, Index, SchemaModel, Table } from '../../common/schema-model.ts';
 import { quoteIdent, quoteTable } from './sql.ts';
-import { sameType } from './types.ts';
+import { canonicalType, sameType } from './types.ts';
 import { severityOrder, type Finding } from '../../common/findings.ts';
 
 export type { Finding, Severity } from '../../common/findings.ts';
@@ -117,6 +117,16 @@ function checkedValues(table: Table, column: string): { name: string | null; val
   return null;
 }
 
+/**
+ * Both columns are the same native enum type (its schema and name), arrays of it alike. The
+ * catalogs print an enum type outside the search_path qualified (`shop.customer_tier`) where
+ * MikroORM's metadata names it bare, so the spelled types differ for a config with `schema`.
+ */
+function sameNativeEnum(oc: Column, dc: Column): boolean {
+  const isArray = (type: string) => canonicalType(type).endsWith('[]');
+  return !!oc.enum && oc.enum === dc.enum && isArray(oc.type) === isArray(dc.type);
+}
+
 function compareTable(ot: Table, dt: Table, findings: Finding[]): void {
   const dbColumns = new Map(dt.columns.map((c) => [c.name, c]));
   const ormColumns = new Map(ot.columns.map((c) => [c.name, c]));
@@ -127,7 +137,7 @@ function compareTable(ot: Table, dt: Table, findings: Finding[]): void {
       findings.push({ severity: 'error', code: 'column-missing-in-db', table: ot.id, column: oc.name, message: `Column ${where}${entityRef(ot, oc)} is mapped by the ORM but missing in the database.` });
       continue;
     }
-    if (!sameType(oc.type, dc.type)) {
+    if (!sameType(oc.type, dc.type) && !sameNativeEnum(oc, dc)) {
       findings.push({ severity: 'error', code: 'type-mismatch', table: ot.id, column: oc.name, message: `Column ${where} is ${dc.type} in the database but ${oc.type} in the ORM${entityRef(ot, oc)}.` });
     }
     // A view's columns always read as nullable in the catalogs: nothing to compare there.
