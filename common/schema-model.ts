@@ -102,6 +102,8 @@ export interface PropertyDeclaration {
   fieldName: string | null;
   strategy: string | null;
   hasOrderBy: boolean;
+  /** A to-one relation declared as a reference (`ref: true` / `.ref()`, typed `Ref<T>`). */
+  ref?: boolean;
 }
 
 /** A table is named by schema and name; `id` is "schema.name" and is what relations point to. */

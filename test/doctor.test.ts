@@ -14,7 +14,7 @@ import { ormModel, dbModel } from '../server/schema/load.ts';
 import { lint } from '../server/schema/lint.ts';
 import { doctor, doctorRules } from '../server/schema/doctor.ts';
 import { propertyCode } from '../server/schema/entity-code.ts';
-import { modelFromEntities } from '../server/schema/from-orm.ts';
+import { modelFromEntities, modelFromOrm } from '../server/schema/from-orm.ts';
 import type { Finding } from '../common/findings.ts';
 
 const doctorCodes = new Set(doctorRules.map((r) => r.code));
@@ -142,6 +142,40 @@ describe('fix snippets show the relation as written, plus only the suggested cha
     // Cascade.PERSIST alone is MikroORM's default: the snippet drops the cascade, the one change.
     expect(fixes.get('publisher')).toBe('// in Book (other options as they are)\npublisher: () => p.manyToOne(Publisher).nullable(),');
     expect(fixes.get('shelf')).toBe("// in Book (other options as they are)\nshelf: () => p.manyToOne(Shelf).nullable().deleteRule('cascade'),");
+  });
+});
+
+describe('fix snippets keep a reference a reference, and name no column the naming strategy gave', () => {
+  it('ref: true / .ref() stays (typed Ref<>), and a custom naming strategy\'s FK column is no fieldName of the project\'s', async () => {
+    const { defineEntity, p, UnderscoreNamingStrategy } = await import('@mikro-orm/core');
+    const { MikroORM } = await import('@mikro-orm/postgresql');
+    // A project's own naming strategy: FK columns end in _ref (customer_ref), which the entity never writes.
+    class RefNaming extends UnderscoreNamingStrategy {
+      override joinKeyColumnName(entityName: string, referencedColumnName?: string, composite?: boolean, tableName?: string): string {
+        return super.joinKeyColumnName(entityName, referencedColumnName, composite, tableName).replace(/_id$/, '_ref');
+      }
+    }
+    const Customer = defineEntity({ name: 'Customer', properties: { id: p.integer().primary(), orders: () => p.oneToMany(Order).mappedBy('customer') } });
+    const Order = defineEntity({
+      name: 'Order',
+      properties: { id: p.integer().primary(), customer: () => p.manyToOne(Customer).ref().deleteRule('cascade') },
+    });
+    const orm = await MikroORM.init({ entities: [Customer, Order], dbName: 'relscope_metadata_only', namingStrategy: RefNaming, debug: false, allowGlobalContext: true });
+    try {
+      const model = modelFromOrm(orm);
+      const customer = model.entities!.find((e) => e.name === 'Order')!.relations.find((r) => r.name === 'customer')!;
+      expect(customer.columns).toEqual(['customer_ref']);
+      expect(customer.fieldName).toBeNull(); // before: 'customer_ref', as if the project had written it
+      expect(customer.ref).toBe(true);
+      const fix = doctor(model, null).find((f) => f.code === 'cascade-mismatch' && f.entity === 'Order')!.fix!;
+      // before: p.manyToOne(Customer).fieldName('customer_ref').deleteRule('restrict') (the .ref() lost)
+      expect(fix).toContain("customer: () => p.manyToOne(Customer).ref().deleteRule('restrict'),");
+      const decorated = model.entities!.find((e) => e.name === 'Order')!.relations.find((r) => r.name === 'customer')!;
+      expect(propertyCode('decorators', { ...decorated, deleteRule: 'restrict' })).toBe("@ManyToOne(() => Customer, { ref: true, deleteRule: 'restrict' })\ncustomer!: Ref<Customer>;");
+      expect(propertyCode('EntitySchema', { ...decorated, deleteRule: 'restrict' })).toBe("customer: { kind: 'm:1', entity: () => Customer, ref: true, deleteRule: 'restrict' },");
+    } finally {
+      await orm.close(true);
+    }
   });
 });
 

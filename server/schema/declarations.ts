@@ -33,6 +33,21 @@ function styleOf(meta: EntityMetadata): EntityStyle {
 
 const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
+/**
+ * The FK column MikroORM would name an owning to-one by itself: its naming strategy's join key
+ * for the property and the referenced column (MetadataDiscovery.initManyToOneFieldName), so a
+ * custom or EntityCase naming strategy's columns are not taken for a `fieldName` of the user's.
+ */
+function defaultJoinColumn(orm: MikroORM, p: EntityProperty): string {
+  const referenced = p.referencedColumnNames ?? [];
+  try {
+    if (referenced.length === 1) return orm.config.getNamingStrategy().joinKeyColumnName(p.name, referenced[0], false);
+  } catch {
+    // a naming strategy that throws here: fall back to MikroORM's default
+  }
+  return `${snake(p.name)}_id`;
+}
+
 export function entityDeclarations(orm: MikroORM, defaultSchema: string): EntityDeclaration[] {
   const all = [...orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && !isGenerated(m));
   const tableOf = (meta: EntityMetadata): string | null => {
@@ -68,9 +83,10 @@ export function entityDeclarations(orm: MikroORM, defaultSchema: string): Entity
           columns,
           pivotTable: pivotMeta ? tableOf(pivotMeta) : null,
           pivotEntity: pivotMeta && !isGenerated(pivotMeta) ? pivotMeta.className : null,
-          fieldName: owner && kind !== 'm:n' && columns.length === 1 && columns[0] !== `${snake(p.name)}_id` ? columns[0]! : null,
+          fieldName: owner && kind !== 'm:n' && columns.length === 1 && columns[0] !== defaultJoinColumn(orm, p) ? columns[0]! : null,
           strategy: p.strategy ? String(p.strategy) : null,
           hasOrderBy: !!p.orderBy && Object.keys(p.orderBy as object).length > 0,
+          ...((kind === 'm:1' || kind === '1:1') && p.ref ? { ref: true } : {}),
         };
       });
     return {

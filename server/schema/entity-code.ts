@@ -30,6 +30,7 @@ function builderCode(p: PropertySketch): string {
   if (p.fieldName) code += `.fieldName(${q(p.fieldName)})`;
   if (p.primary) code += '.primary()';
   if (p.kind === '1:1' && p.owner && p.unique !== false) code += '.unique()';
+  if (p.ref && (p.kind === 'm:1' || p.kind === '1:1')) code += '.ref()';
   if (p.nullable) code += '.nullable()';
   if (p.deleteRule) code += `.deleteRule(${q(p.deleteRule)})`;
   if (writeCascade(p.cascade)) code += `.cascade(${cascadeCode(p.cascade!)})`;
@@ -46,6 +47,7 @@ function options(p: PropertySketch, skip: Set<string> = new Set()): string[] {
   if (p.fieldName) o.push(`fieldName: ${q(p.fieldName)}`);
   if (p.primary) o.push('primary: true');
   if (p.kind === '1:1' && p.owner && p.unique !== false) o.push('unique: true');
+  if (p.ref && (p.kind === 'm:1' || p.kind === '1:1')) o.push('ref: true');
   if (p.nullable) o.push('nullable: true');
   if (p.deleteRule) o.push(`deleteRule: ${q(p.deleteRule)}`);
   if (writeCascade(p.cascade)) o.push(`cascade: [${cascadeCode(p.cascade!)}]`);
@@ -64,7 +66,7 @@ function decoratorCode(p: PropertySketch): string {
   if (o.length) args.push(`{ ${o.join(', ')} }`);
   const field = p.kind === '1:m' || p.kind === 'm:n'
     ? `${p.name} = new Collection<${p.target}>(this);`
-    : `${p.name}${p.nullable ? '?' : '!'}: Rel<${p.target}>;`;
+    : `${p.name}${p.nullable ? '?' : '!'}: ${p.ref ? 'Ref' : 'Rel'}<${p.target}>;`;
   return `@${decorator}(${args.join(', ')})\n${field}`;
 }
 
