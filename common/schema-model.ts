@@ -70,6 +70,11 @@ export interface EntityDeclaration {
   stiRoot?: string | null;
   /** An STI subclass: its discriminator value, when it declares one. */
   discriminatorValue?: string | null;
+  /**
+   * The name the project's code gives the entity where it differs from the entity's name: the
+   * variable holding its defineEntity / EntitySchema (`export const ArticleSchema = defineEntity({ name: 'Article', … })`).
+   */
+  identifier?: string;
 }
 
 /** One relation property with the options the checks read. */

@@ -179,6 +179,24 @@ describe('fix snippets keep a reference a reference, and name no column the nami
   });
 });
 
+describe('fix snippets name entities as the project\'s code does', () => {
+  it('a defineEntity held in ArticleSchema (MikroORM\'s guide) is written ArticleSchema, not Article', async () => {
+    const { entities } = await import('./fixtures/doctor-schema-names/entities.ts');
+    const { MikroORM } = await import('@mikro-orm/postgresql');
+    const orm = await MikroORM.init({ entities, dbName: 'relscope_metadata_only', baseDir: join(fixturesRoot, 'doctor-schema-names'), debug: false, allowGlobalContext: true });
+    try {
+      const fixes = new Map(doctor(modelFromOrm(orm), null).map((f) => [where(f), f.fix]));
+      // before: p.oneToMany(Comment) and em.find(Article, …), names the project's code does not have
+      expect(fixes.get('eager-to-many Article.comments')).toBe(
+        "// in Article (other options as they are)\ncomments: () => p.oneToMany(CommentSchema).mappedBy('article').orphanRemoval(),\n// and where the collection is needed: em.find(ArticleSchema, where, { populate: ['comments'] })",
+      );
+      expect(fixes.get('missing-inverse Comment.author')).toBe("// in User (other options as they are)\ncomments: () => p.oneToMany(CommentSchema).mappedBy('author'),");
+    } finally {
+      await orm.close(true);
+    }
+  });
+});
+
 describe('a many-to-many through an association entity', () => {
   it('asks the m:n’s owner for no collection of the association entity (a second writer of the pivot), its inverse side still', async () => {
     const { entities } = await import('./fixtures/doctor-pivot/entities.ts');

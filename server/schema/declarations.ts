@@ -4,6 +4,8 @@
  * relations themselves (inverse-side eager and orphan removal, mappedBy / inversedBy, persist,
  * primary, the entity's source style).
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { EntitySchema, type EntityMetadata, type EntityProperty, type MikroORM } from '@mikro-orm/postgresql';
 import type { EntityDeclaration, EntityStyle, PropertyDeclaration } from '../../common/schema-model.ts';
 
@@ -101,5 +103,66 @@ export function entityDeclarations(orm: MikroORM, defaultSchema: string): Entity
   // A defineEntity schema can land in EntitySchema.REGISTRY too (a TPT parent its children
   // extend gets a class set): when any schema of the project reads as defineEntity, they all are.
   if (out.some((e) => e.style === 'defineEntity')) for (const e of out) if (e.style === 'EntitySchema') e.style = 'defineEntity';
+  const baseDir = orm.config.get('baseDir');
+  if (typeof baseDir === 'string' && out.some((e) => e.style !== 'decorators')) {
+    const identifiers = schemaIdentifiers(baseDir);
+    for (const e of out) {
+      const id = e.style !== 'decorators' ? identifiers.get(e.name) : undefined;
+      if (id && id !== e.name) e.identifier = id;
+    }
+  }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** `const X = defineEntity({ name: 'Y'` / `new EntitySchema<…>({ name: 'Y'`: X is what the code calls entity Y. */
+const schemaDeclaration = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=;]+)?=\s*(?:defineEntity|new\s+EntitySchema)\s*(?:<[^(]*>)?\s*\(\s*\{((?:(?!defineEntity|EntitySchema)[\s\S]){0,400}?)\bname\s*:\s*(['"`])([^'"`]+)\3/g;
+
+/**
+ * Entity name -> the variable that holds its schema, read from the project's sources (its baseDir,
+ * at most 400 files, 5 levels, node_modules, dot folders and a top-level dist skipped, as the
+ * lab reads the style): MikroORM's guide writes `ArticleSchema` for entity Article, so a fix that
+ * says `p.oneToMany(Article)` would not compile there. A name declared twice differently is left out.
+ */
+export function schemaIdentifiers(baseDir: string): Map<string, string> {
+  const found = new Map<string, string | null>();
+  let files = 0;
+  const walk = (dir: string, depth: number) => {
+    if (depth > 5 || files >= 400) return;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (files >= 400 || name === 'node_modules' || name.startsWith('.') || (name === 'dist' && depth === 0)) continue;
+      const full = join(dir, name);
+      let isDir = false;
+      try {
+        isDir = statSync(full).isDirectory();
+      } catch {
+        continue;
+      }
+      if (isDir) {
+        walk(full, depth + 1);
+        continue;
+      }
+      if (!/\.(c|m)?(t|j)s$/.test(name) || name.endsWith('.d.ts')) continue;
+      files++;
+      let text: string;
+      try {
+        text = readFileSync(full, 'utf8');
+      } catch {
+        continue;
+      }
+      if (!text.includes('defineEntity') && !text.includes('EntitySchema')) continue;
+      for (const m of text.matchAll(schemaDeclaration)) {
+        const [, variable, , , entity] = m;
+        const seen = found.get(entity!);
+        found.set(entity!, seen === undefined || seen === variable ? variable! : null);
+      }
+    }
+  };
+  walk(baseDir, 0);
+  return new Map([...found].filter((e): e is [string, string] => e[1] !== null));
 }

@@ -164,7 +164,10 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
   };
   const findings: Finding[] = [];
   const inModel = (e: EntityDeclaration) => !!e.table && c.ormTables.has(e.table);
-  const code = (e: EntityDeclaration, sketch: PropertySketch) => inEntity(e.name, propertyCode(e.style, sketch));
+  // Entities are written as the project's code names them (ArticleSchema for Article, in MikroORM's guide).
+  const named = (name: string) => c.entities.get(name)?.identifier ?? name;
+  const code = (e: EntityDeclaration, sketch: PropertySketch) =>
+    inEntity(e.name, propertyCode(e.style, { ...sketch, target: named(sketch.target), ...(sketch.pivotEntity ? { pivotEntity: named(sketch.pivotEntity) } : {}) }));
   const push = (e: EntityDeclaration, prop: string, f: Omit<Finding, 'table' | 'entity' | 'property'> & { table?: string }) =>
     findings.push({ ...f, table: f.table ?? e.table!, entity: e.name, property: prop });
 
@@ -289,7 +292,7 @@ export function doctor(orm: SchemaModel, db: SchemaModel | null): Finding[] {
           severity: 'warning', code: 'eager-to-many',
           message: `${where} is eager: every query that loads ${e.name} also loads all of its ${p.target} rows, wanted or not.`,
           why: `An eager collection is populated on every find, findOne and populate of ${e.name}, in lists too: one more query per level (select-in) or rows multiplied by the collection size (joined), plus hydrating entities the caller never reads. The seeds' advice holds in MikroORM: load lists where they are needed (populate: ['${p.name}']), eager only for small to-one data.`,
-          fix: `${code(e, { ...written, eager: false })}\n// and where the collection is needed: em.find(${e.name}, where, { populate: ['${p.name}'] })`,
+          fix: `${code(e, { ...written, eager: false })}\n// and where the collection is needed: em.find(${named(e.name)}, where, { populate: ['${p.name}'] })`,
         });
       }
 
