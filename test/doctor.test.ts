@@ -197,6 +197,25 @@ describe('fix snippets name entities as the project\'s code does', () => {
   });
 });
 
+describe('table-per-type inheritance', () => {
+  it('checks a relation the parent declares once, on the parent, not again on each child', async () => {
+    const { defineEntity, p } = await import('@mikro-orm/core');
+    const Writer = defineEntity({ name: 'Writer', properties: { id: p.integer().primary(), contents: () => p.oneToMany(Content).mappedBy('writtenBy') } });
+    const Content = defineEntity({
+      name: 'Content',
+      inheritance: 'tpt',
+      properties: { id: p.integer().primary(), title: p.string(), writtenBy: () => p.manyToOne(Writer) },
+    });
+    const Article = defineEntity({ name: 'Article', extends: Content, properties: { body: p.text(), reviewedBy: () => p.manyToOne(Writer).nullable() } });
+    const Video = defineEntity({ name: 'Video', extends: Content, properties: { seconds: p.integer() } });
+    const model = await modelFromEntities([Writer, Content, Article, Video] as unknown as Parameters<typeof modelFromEntities>[0]);
+    // Before: missing-inverse Article.writtenBy and Video.writtenBy too, whose fixes added
+    // Writer.articles / Writer.videos mapped by writtenBy beside the Writer.contents that exists.
+    expect(doctor(model, null).filter((f) => f.code === 'missing-inverse').map(where)).toEqual(['missing-inverse Article.reviewedBy']);
+    expect(model.entities!.find((e) => e.name === 'Video')!.relations.map((r) => r.name)).toEqual([]);
+  });
+});
+
 describe('a many-to-many through an association entity', () => {
   it('asks the m:n’s owner for no collection of the association entity (a second writer of the pivot), its inverse side still', async () => {
     const { entities } = await import('./fixtures/doctor-pivot/entities.ts');

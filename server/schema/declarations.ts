@@ -59,9 +59,13 @@ export function entityDeclarations(orm: MikroORM, defaultSchema: string): Entity
   };
   const out: EntityDeclaration[] = all.map((meta) => {
     const pks = meta.primaryKeys.map((k) => meta.properties[k as keyof typeof meta.properties] as EntityProperty | undefined).filter((p): p is EntityProperty => !!p);
+    // A table-per-type child also lists the relations of its parent, which the parent declares
+    // (and maps in its own table): they are the parent's, checked there once.
+    const tptOwn = meta.inheritanceType === 'tpt' && meta.tptParent && meta.ownProps ? new Set(meta.ownProps.map((p) => p.name)) : null;
     const relations: PropertyDeclaration[] = (meta.relations as EntityProperty[])
       // MikroORM adds a hidden `<Owner>_<prop>__inverse` side to every unidirectional m:n.
       .filter((p) => relationKinds.has(p.kind) && p.targetMeta && !p.targetMeta.embeddable && !p.name.endsWith('__inverse'))
+      .filter((p) => !tptOwn || tptOwn.has(p.name))
       .map((p) => {
         const kind = p.kind as PropertyDeclaration['kind'];
         const owner = kind === 'm:1' || (kind === '1:1' && !!p.owner) || (kind === 'm:n' && (!!p.owner || !p.mappedBy));
