@@ -308,6 +308,12 @@ export interface StrategyResult {
   /** 'capped': a lazy run hit maxStatementsPerRun and stopped; 'error': the load failed (see error). */
   status: 'ok' | 'capped' | 'error';
   error?: string;
+  /**
+   * The load failed only because the project lacks the optional package this strategy needs
+   * (`dataloader`): the project cannot use the strategy, so `relscope compare` does not count it
+   * as a failure unless --strategies names it.
+   */
+  missingPackage?: string;
   /** Statements sent by one run (= round trips). */
   roundTrips: number;
   /** End-to-end load time (statements + ORM hydration) per run. */

@@ -156,7 +156,7 @@ describe('a project with its own copy of @mikro-orm/core and @mikro-orm/postgres
     }
   }, 120_000);
 
-  it('reports a dataloader missing from the project as one line about the project, the other strategies unaffected', async () => {
+  it('reports a dataloader missing from the project as one line about the project, the other strategies unaffected; a failure only when named', async () => {
     shadowDataloader();
     try {
       const result = await relscope(['compare', 'Author', '--populate', 'books.tags,books.publisher', '--strategies', 'select-in,dataloader', '--repeat', '1', '--no-explain', '--db', db.url], projectDir, env());
@@ -171,7 +171,12 @@ describe('a project with its own copy of @mikro-orm/core and @mikro-orm/postgres
       expect(dataloader.status).toBe('error');
       expect(dataloader.error).not.toContain('\n');
       expect(dataloader.error).toBe('`dataloader` is not installed in the project (its MikroORM needs it for this strategy; the others do not): run npm install dataloader in the project to compare it');
+      expect(dataloader.missingPackage).toBe('dataloader');
       expect(report.strategies.find((s) => s.strategy === 'select-in')!.status).toBe('ok');
+      // Not named in --strategies: the project cannot use it, so it is said on stderr and not a failure.
+      const unnamed = await relscope(['compare', 'Author', '--populate', 'books.tags', '--repeat', '1', '--no-explain', '--db', db.url], projectDir, env());
+      expect(unnamed.code, unnamed.stderr).toBe(0);
+      expect(unnamed.stderr).toMatch(/^relscope: dataloader not measured: the project does not have dataloader installed; not counted as a failure/m);
     } finally {
       rmSync(join(projectDir, 'node_modules', 'dataloader'), { recursive: true, force: true });
     }

@@ -54,7 +54,9 @@ Strategies (measured cheap first, the lazy loop last; each run budgeted):
   dataloader   the lazy loop with MikroORM's dataloader batching the .load() calls
 
 Exit status: 0 done, 1 a strategy failed or strategies hydrated different
-graphs (or the database failed), 2 invalid arguments (nothing is run).`;
+graphs (or the database failed), 2 invalid arguments (nothing is run). A
+strategy whose optional package the project lacks (dataloader) is said on
+stderr and fails only when --strategies names it.`;
 
 const flagNames: Record<keyof CompareRequestInput, string> = {
   entity: '<Entity>',
@@ -85,10 +87,23 @@ const fieldNames: FieldNamer = (field) => flagNames[field];
 /**
  * 0 when the comparison is complete and every graph that could be compared agreed; 1 when a
  * strategy failed or hydrated a different graph (a failed strategy is a failure, not a footnote).
+ * A strategy the project cannot use at all (its optional package, `dataloader`, is not
+ * installed) fails only when it was asked for by name (`named`: --strategies was given);
+ * otherwise a project without the package would fail every `compare` in CI.
  */
-export function compareExitCode(report: CompareReport): number {
-  if (report.strategies.some((s) => s.status === 'error')) return 1;
+export function compareExitCode(report: CompareReport, named = false): number {
+  if (report.strategies.some((s) => s.status === 'error' && (named || !s.missingPackage))) return 1;
   return report.correctness.consistent ? 0 : 1;
+}
+
+/** The stderr line for strategies left out of the exit status (see compareExitCode), or null. */
+export function notCountedLine(report: CompareReport, named: boolean): string | null {
+  if (named) return null;
+  const skipped = report.strategies.filter((s) => s.status === 'error' && s.missingPackage);
+  if (!skipped.length) return null;
+  const names = skipped.map((s) => s.strategy).join(', ');
+  const packages = [...new Set(skipped.map((s) => s.missingPackage!))].join(' ');
+  return `relscope: ${names} not measured: the project does not have ${packages} installed; not counted as a failure (npm install ${packages} to compare it, or name it in --strategies to require it).`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -184,7 +199,10 @@ export async function run(argv: string[]): Promise<number> {
     if (format === 'json') console.log(JSON.stringify(report, null, 2));
     else if (format === 'markdown') console.log(formatMarkdown(report));
     else console.log(formatTable(report, { sqlLines }));
-    return compareExitCode(report);
+    const named = values.strategies !== undefined;
+    const notCounted = notCountedLine(report, named);
+    if (notCounted) process.stderr.write(`${notCounted}\n`);
+    return compareExitCode(report, named);
   } finally {
     process.off('SIGINT', onSigint);
     await ctx.close();

@@ -326,6 +326,8 @@ function summarise(lab: Lab, tables: TableTypes, m: Measured): { result: Strateg
     runs: m.plan,
   };
   if (error) result.error = error;
+  const absent = first.missingPackage ?? list.find((x) => x.missingPackage)?.missingPackage;
+  if (error && absent) result.missingPackage = absent;
   const { meta, tree } = lab.spec;
   result.duplication = duplicationByType(first.statements, first.graph, tree, meta.className, tables);
   // The row-explosion measure: the most repeated type's rows per reference (1 = no type repeated).

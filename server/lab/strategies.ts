@@ -58,6 +58,8 @@ export interface RunOutcome {
   error?: string;
   /** The error itself (a lost connection answers 503, not a report full of errors). */
   cause?: unknown;
+  /** The load failed only because the project lacks this optional package (see missingPackage). */
+  missingPackage?: string;
 }
 
 /** Raised inside the lazy loop when a run must stop early; the message says why. */
@@ -242,13 +244,16 @@ export function snapshotGraph(roots: AnyEntity[], tree: PathNode[]): GraphSnapsh
  * thrown, without a final period (the report's sentences add their own).
  */
 export function loadErrorLine(error: unknown): string {
+  const pkg = missingPackage(error);
+  if (pkg) return `\`${pkg}\` is not installed in the project (its MikroORM needs it for this strategy; the others do not): run npm install ${pkg} in the project to compare it`;
   const message = error instanceof Error ? error.message : String(error);
-  const missing = /is not found, make sure `([^`]+)` package is installed in your project's dependencies/.exec(message);
-  if (missing) {
-    const pkg = missing[1]!;
-    return `\`${pkg}\` is not installed in the project (its MikroORM needs it for this strategy; the others do not): run npm install ${pkg} in the project to compare it`;
-  }
   return message.replace(/\.+$/, '');
+}
+
+/** The optional package MikroORM could not import for this load (`dataloader`), if that is why it failed. */
+export function missingPackage(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  return /is not found, make sure `([^`]+)` package is installed in your project's dependencies/.exec(message)?.[1];
 }
 
 /** Runs the load once under `strategy` on a fresh fork and captures what it sent. */
@@ -279,6 +284,7 @@ export async function runStrategy(orm: MikroORM, spec: LoadSpec, strategy: Strat
   let stoppedBy: StopReason | undefined;
   let error: string | undefined;
   let cause: unknown;
+  let absentPackage: string | undefined;
   const populate = [...spec.request.populate, ...(spec.request.eager === 'override' ? eagerOverrides(spec.meta, spec.tree) : [])];
   const started = performance.now();
   await capture(async () => {
@@ -308,6 +314,7 @@ export async function runStrategy(orm: MikroORM, spec: LoadSpec, strategy: Strat
       } else {
         error = loadErrorLine(e);
         cause = e;
+        absentPackage = missingPackage(e);
       }
     }
   }, session);
@@ -316,6 +323,7 @@ export async function runStrategy(orm: MikroORM, spec: LoadSpec, strategy: Strat
   if (error) {
     outcome.error = error;
     outcome.cause = cause;
+    if (absentPackage) outcome.missingPackage = absentPackage;
   }
   if (cappedReason) outcome.cappedReason = cappedReason;
   if (stoppedBy) outcome.stoppedBy = stoppedBy;
