@@ -168,6 +168,26 @@ describe.each(targets)('catalog source on $name', (target) => {
     expect(advise(model).filter((f) => f.code === 'fk-not-indexed' || f.code === 'no-primary-key')).toEqual([]);
   });
 
+  it('reads an FK to a partitioned table once, not once more per partition (PostgreSQL clones it per partition)', async () => {
+    const schema = `relscope_parts_${process.pid}`;
+    const model = await inRolledBackTransaction(target.url, async (client) => {
+      await client.query(`create schema ${schema};
+        create table ${schema}.m (id bigint not null, day date not null, primary key (id, day)) partition by range (day);
+        create table ${schema}.m_2024 partition of ${schema}.m for values from ('2024-01-01') to ('2025-01-01');
+        create table ${schema}.m_2025 partition of ${schema}.m for values from ('2025-01-01') to ('2026-01-01');
+        create table ${schema}.note (id int primary key, m_id bigint, m_day date, foreign key (m_id, m_day) references ${schema}.m (id, day) on delete cascade);
+        create table ${schema}.p (id int primary key, m_id bigint, m_day date, foreign key (m_id, m_day) references ${schema}.m (id, day)) partition by hash (id);
+        create table ${schema}.p_0 partition of ${schema}.p for values with (modulus 2, remainder 0);
+        create table ${schema}.p_1 partition of ${schema}.p for values with (modulus 2, remainder 1);`);
+      return modelFromClient(client, { schemas: [schema] });
+    });
+    expect(model.tables.map((t) => `${t.name}:${t.kind}`)).toEqual(['m:partitioned table', 'note:table', 'p:partitioned table']);
+    expect(model.tables.find((t) => t.name === 'note')!.foreignKeys).toEqual([
+      { name: 'note_m_id_m_day_fkey', columns: ['m_id', 'm_day'], references: `${schema}.m`, referencedColumns: ['id', 'day'], onDelete: 'cascade', onUpdate: 'no action' },
+    ]);
+    expect(model.relations.map((r) => `${r.from} -> ${r.to}`)).toEqual([`${schema}.note -> ${schema}.m`, `${schema}.p -> ${schema}.m`]);
+  });
+
   it('suggests CREATE INDEX statements that run as written, quoting names such as "order" and "Order Line"', async () => {
     const schema = `relscope_Quoted_${process.pid}`;
     const failures = await inRolledBackTransaction(target.url, async (client) => {

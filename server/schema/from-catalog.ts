@@ -87,13 +87,15 @@ export const catalogQueries = {
   columns1: columnsSql(1),
 
   // The constraint's namespace is its table's; constraints of tables not read (partitions)
-  // are dropped in JavaScript.
+  // are dropped in JavaScript. Constraints with a parent (conparentid) are PostgreSQL's
+  // clones of a partitioned table's: an FK that references a partitioned table gets one more
+  // on the referencing table per partition, which the model must not list as FKs of its own.
   constraints: `select con.conrelid as oid, con.conname as name, con.contype as type, con.conkey::text as keys,
        con.confrelid as refoid, con.confkey::text as refkeys, con.confdeltype as ondelete, con.confupdtype as onupdate,
        case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid) end as expression
   from pg_catalog.pg_constraint con
   join pg_catalog.pg_namespace n on n.oid = con.connamespace
- where con.contype in ('p','u','f','c') and con.conrelid <> 0 and ${schemaFilter}`,
+ where con.contype in ('p','u','f','c') and con.conrelid <> 0 and con.conparentid = 0 and ${schemaFilter}`,
 
   indexes: `select i.indrelid as oid, ic.relname as name, i.indisunique as "unique", i.indisprimary as "primary",
        i.indkey::text as keys, i.indnkeyatts as nkeys, am.amname as method,
