@@ -79,3 +79,31 @@ describe('drift for --schema', () => {
     expect(check.code, check.out).toBe(0);
   });
 });
+
+describe('lint without a MikroORM config on a database without the demo tables', () => {
+  let dir: string;
+  let embedded: EmbeddedPostgres;
+  let url: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'relscope-lint-nodemo-'));
+    embedded = new EmbeddedPostgres(join(dir, 'pg'));
+    ({ url } = await embedded.start());
+    const client = new pg.Client(url);
+    await client.connect();
+    await client.query('create table shop (id int primary key); create table item (shop_id int references shop (id), label text)');
+    await client.end();
+  });
+  afterAll(async () => {
+    await embedded.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lints the database alone instead of reporting the demo model (its tables "missing", exit 1)', async () => {
+    // Before: 9 errors table-missing-in-db (users, posts, ...) and the demo's relationship findings, exit 1.
+    const run = await relscope(['lint', '--db', url, '--format', 'json']);
+    expect(run.code, run.out).toBe(0);
+    const result = JSON.parse(run.out) as { source: string; findings: { code: string; table: string }[] };
+    expect(result.findings.map((f) => `${f.code} ${f.table}`)).toEqual(['no-primary-key public.item', 'fk-not-indexed public.item']);
+    expect(run.err).toContain("relscope: lint: the database holds none of the demo model's tables");
+  });
+});

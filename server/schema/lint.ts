@@ -111,6 +111,12 @@ export function lint(orm: SchemaModel, db: SchemaModel | null, source: SchemaMod
   return { source, findings, counts: countFindings(findings) };
 }
 
+/** Advice on one model alone: no drift, no relationship checks (there is no ORM side to compare). */
+export function adviceOnly(model: SchemaModel): LintResult {
+  const findings = advise(model);
+  return { source: model.source, findings, counts: countFindings(findings) };
+}
+
 export function countFindings(findings: Finding[]): Record<Severity, number> {
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   for (const f of findings) counts[f.severity]++;
