@@ -200,7 +200,8 @@ export interface Index {
   /**
    * The CREATE INDEX text (db) or MikroORM's index expression (orm), for indexes that their
    * columns alone do not describe: expressions, a predicate, a method other than btree,
-   * INCLUDE columns, DESC / NULLS FIRST. Null for a plain btree index over columns.
+   * INCLUDE columns, DESC / NULLS FIRST, an operator class or collation other than the column's
+   * default (text_pattern_ops, COLLATE "C"). Null for a plain btree index over columns.
    */
   definition: string | null;
 }

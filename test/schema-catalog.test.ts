@@ -168,6 +168,55 @@ describe.each(targets)('catalog source on $name', (target) => {
     expect(advise(model).filter((f) => f.code === 'fk-not-indexed' || f.code === 'no-primary-key')).toEqual([]);
   });
 
+  it('reads an FK to a partitioned table once, not once more per partition (PostgreSQL clones it per partition)', async () => {
+    const schema = `relscope_parts_${process.pid}`;
+    const model = await inRolledBackTransaction(target.url, async (client) => {
+      await client.query(`create schema ${schema};
+        create table ${schema}.m (id bigint not null, day date not null, primary key (id, day)) partition by range (day);
+        create table ${schema}.m_2024 partition of ${schema}.m for values from ('2024-01-01') to ('2025-01-01');
+        create table ${schema}.m_2025 partition of ${schema}.m for values from ('2025-01-01') to ('2026-01-01');
+        create table ${schema}.note (id int primary key, m_id bigint, m_day date, foreign key (m_id, m_day) references ${schema}.m (id, day) on delete cascade);
+        create table ${schema}.p (id int primary key, m_id bigint, m_day date, foreign key (m_id, m_day) references ${schema}.m (id, day)) partition by hash (id);
+        create table ${schema}.p_0 partition of ${schema}.p for values with (modulus 2, remainder 0);
+        create table ${schema}.p_1 partition of ${schema}.p for values with (modulus 2, remainder 1);`);
+      return modelFromClient(client, { schemas: [schema] });
+    });
+    expect(model.tables.map((t) => `${t.name}:${t.kind}`)).toEqual(['m:partitioned table', 'note:table', 'p:partitioned table']);
+    expect(model.tables.find((t) => t.name === 'note')!.foreignKeys).toEqual([
+      { name: 'note_m_id_m_day_fkey', columns: ['m_id', 'm_day'], references: `${schema}.m`, referencedColumns: ['id', 'day'], onDelete: 'cascade', onUpdate: 'no action' },
+    ]);
+    expect(model.relations.map((r) => `${r.from} -> ${r.to}`)).toEqual([`${schema}.note -> ${schema}.m`, `${schema}.p -> ${schema}.m`]);
+  });
+
+  it('tells indexes apart by operator class, collation, DESC and INCLUDE: duplicate-index and redundant-index only for the same index', async () => {
+    const schema = `relscope_idx_${process.pid}`;
+    const model = await inRolledBackTransaction(target.url, async (client) => {
+      await client.query(`create schema ${schema};
+        create table ${schema}.people (id int primary key, name text, email text, city text, born date, code text collate "C");
+        create index name_plain on ${schema}.people (name);
+        create index name_pattern on ${schema}.people (name text_pattern_ops);
+        create index email_inc_city on ${schema}.people (email) include (city);
+        create index email_inc_born on ${schema}.people (email) include (born);
+        create index email_inc_born_again on ${schema}.people (email) include (born);
+        create index city_born on ${schema}.people (city, born);
+        create index city_born_desc on ${schema}.people (city, born desc);
+        create index city_c on ${schema}.people (city collate "C");
+        create index code_plain on ${schema}.people (code);
+        create index born_1 on ${schema}.people (born);
+        create index born_2 on ${schema}.people (born);`);
+      return modelFromClient(client, { schemas: [schema] });
+    });
+    const definitions = Object.fromEntries(model.tables[0]!.indexes.map((i) => [i.name, i.definition]));
+    expect(definitions.name_pattern).toContain('(name text_pattern_ops)');
+    expect(definitions.city_c).toContain('(city COLLATE "C")');
+    // A column's own collation is no reason for a definition.
+    expect(definitions.code_plain).toBeNull();
+    expect(advise(model).filter((f) => f.code === 'duplicate-index' || f.code === 'redundant-index').map((f) => f.message)).toEqual([
+      `Indexes born_1 and born_2 on ${schema}.people are identical: drop one.`,
+      `Indexes email_inc_born and email_inc_born_again on ${schema}.people are identical: drop one.`,
+    ]);
+  });
+
   it('suggests CREATE INDEX statements that run as written, quoting names such as "order" and "Order Line"', async () => {
     const schema = `relscope_Quoted_${process.pid}`;
     const failures = await inRolledBackTransaction(target.url, async (client) => {

@@ -12,6 +12,8 @@ import pg from 'pg';
 import { runCli } from './helpers/cli.ts';
 import { EmbeddedPostgres } from '../server/db/embedded.ts';
 import { apiFields, cliFields, parseDiagramRequest } from '../server/schema/service.ts';
+import { planDiagram } from '../server/render/mermaid.ts';
+import { schemaModelVersion, type SchemaModel, type Table } from '../common/schema-model.ts';
 
 const relscope = runCli;
 
@@ -33,6 +35,24 @@ describe('diagram request validation', () => {
     expect(() => parseDiagramRequest({ focus: ' ' }, cliFields)).toThrow('--focus needs a table name.');
     expect(() => parseDiagramRequest({ depth: '2' }, cliFields)).toThrow('--depth needs --focus TABLE.');
     expect(() => parseDiagramRequest({ focus: 'x', depth: '' }, cliFields)).toThrow('--depth must be an integer');
+  });
+});
+
+describe('a focus that names two tables', () => {
+  const table = (schema: string, name: string): Table => ({
+    id: `${schema}.${name}`, schema, name, kind: 'table', comment: null,
+    columns: [{ name: 'id', type: 'integer', nullable: false, default: null, comment: null, generated: null, property: null, enum: null }],
+    primaryKey: { name: null, columns: ['id'] }, uniques: [], indexes: [], checks: [], foreignKeys: [], entity: null, isPivot: false,
+  });
+  const model: SchemaModel = { version: schemaModelVersion, source: 'db', origin: 'test', enums: [], relations: [],
+    tables: [table('public', 'customers'), table('sales', 'customers'), table('Odd Schema', 'my table'), table('public', 'my table')] };
+  const focus = (ref: string, names: typeof apiFields) => () => planDiagram(model, { focus: ref, depth: 1, focusLabel: names.name('focus') });
+
+  it('gives an example the API or the shell takes as it is', () => {
+    // Before: "e.g. Parameter "focus" public.customers." for the API, and an unquoted "--focus Odd Schema.my table".
+    expect(focus('customers', apiFields)).toThrow('Parameter "focus" "customers" matches 2 tables (public.customers, sales.customers); name one with its schema, e.g. "public.customers".');
+    expect(focus('customers', cliFields)).toThrow('--focus "customers" matches 2 tables (public.customers, sales.customers); name one with its schema, e.g. --focus public.customers.');
+    expect(focus('my table', cliFields)).toThrow("name one with its schema, e.g. --focus 'Odd Schema.my table'.");
   });
 });
 
@@ -77,5 +97,33 @@ describe('drift for --schema', () => {
     expect((await relscope(['export', '--format', 'markdown', '--schema', 'side', '--drift', '--out', file, ...args()])).code).toBe(0);
     const check = await relscope(['check', file, ...args()]);
     expect(check.code, check.out).toBe(0);
+  });
+});
+
+describe('lint without a MikroORM config on a database without the demo tables', () => {
+  let dir: string;
+  let embedded: EmbeddedPostgres;
+  let url: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'relscope-lint-nodemo-'));
+    embedded = new EmbeddedPostgres(join(dir, 'pg'));
+    ({ url } = await embedded.start());
+    const client = new pg.Client(url);
+    await client.connect();
+    await client.query('create table shop (id int primary key); create table item (shop_id int references shop (id), label text)');
+    await client.end();
+  });
+  afterAll(async () => {
+    await embedded.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lints the database alone instead of reporting the demo model (its tables "missing", exit 1)', async () => {
+    // Before: 9 errors table-missing-in-db (users, posts, ...) and the demo's relationship findings, exit 1.
+    const run = await relscope(['lint', '--db', url, '--format', 'json']);
+    expect(run.code, run.out).toBe(0);
+    const result = JSON.parse(run.out) as { source: string; findings: { code: string; table: string }[] };
+    expect(result.findings.map((f) => `${f.code} ${f.table}`)).toEqual(['no-primary-key public.item', 'fk-not-indexed public.item']);
+    expect(run.err).toContain("relscope: lint: the database holds none of the demo model's tables");
   });
 });

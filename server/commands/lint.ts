@@ -1,8 +1,8 @@
 import { databaseHelp, databaseOptions, openContext, parseCommand } from './options.ts';
 import { UserError } from '../errors.ts';
-import { formatFindings } from '../schema/lint.ts';
+import { adviceOnly, formatFindings } from '../schema/lint.ts';
 import { parseSchemaList } from '../schema/load.ts';
-import { cliFields, driftAndLint, parseSource } from '../schema/service.ts';
+import { cliFields, databaseHoldsOrmTables, driftAndLint, parseSource } from '../schema/service.ts';
 
 export const summary = 'drift (orm vs db) and schema advice, grouped by severity; exit 1 on errors';
 
@@ -36,7 +36,14 @@ export async function run(argv: string[]): Promise<number> {
   const schemas = parseSchemaList(values.schema);
   const ctx = await openContext(values);
   try {
-    const result = (await driftAndLint(ctx, schemas)).lint(source);
+    const checked = await driftAndLint(ctx, schemas);
+    // Without a config of the user's the ORM side is relscope's demo model: compared with a
+    // database that holds none of its tables, drift and the relationship checks would only
+    // report the demo (every demo table "missing", exit 1). Lint the database alone then, as
+    // the page and export's drift notes do.
+    const demoElsewhere = ctx.ormModel === 'demo' && source === 'db' && !databaseHoldsOrmTables(checked.orm, checked.db);
+    const result = demoElsewhere ? adviceOnly(checked.db) : checked.lint(source);
+    if (demoElsewhere) console.error('relscope: lint: the database holds none of the demo model\'s tables, so it is not compared with the demo (no drift, no relationship checks): advice on the database only. Pass --config PATH to compare it with your entities.');
     if (format === 'json') console.log(JSON.stringify(result, null, 2));
     else process.stdout.write(formatFindings(result.findings));
     return result.counts.error > 0 ? 1 : 0;

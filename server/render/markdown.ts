@@ -38,6 +38,26 @@ export function anchor(text: string): string {
   return text.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
 }
 
+/**
+ * GitHub's anchors for a document's headings, in order: a heading whose anchor an earlier one
+ * already has gets `-1`, `-2`, ... (github-slugger), as `public.Users` and `public.users`,
+ * or `my table` and `my-table`, do.
+ */
+export function uniqueAnchors(headings: string[]): string[] {
+  const seen = new Map<string, number>();
+  return headings.map((text) => {
+    const base = anchor(text);
+    let slug = base;
+    while (seen.has(slug)) {
+      const n = seen.get(base)! + 1;
+      seen.set(base, n);
+      slug = `${base}-${n}`;
+    }
+    seen.set(slug, 0);
+    return slug;
+  });
+}
+
 function columnKeys(table: Table, column: Column): string {
   return columnKeyFlags(table, column).join(', ');
 }
@@ -89,7 +109,7 @@ export function tableSection(table: Table, model: SchemaModel, tables: Map<strin
 
   out.push('| Column | Type | Nullable | Default | Keys | Comment |', '|---|---|---|---|---|---|');
   for (const c of table.columns) {
-    const def = c.generated === 'identity' ? 'identity' : c.default !== null ? mdCode(c.default) : c.generated === 'serial' ? 'serial' : '';
+    const def = c.generated === 'identity' ? 'identity' : c.default !== null ? mdCode(c.default) : c.generated === 'serial' ? 'serial' : c.generated === 'stored' ? 'generated (stored)' : '';
     const property = c.property ? ` (${mdCode(c.property)})` : '';
     out.push(`| ${mdCode(c.name)}${property} | ${mdCode(c.type)} | ${c.nullable ? 'yes' : 'no'} | ${def} | ${columnKeys(table, c)} | ${c.comment ? mdText(c.comment) : ''} |`);
   }
@@ -171,9 +191,14 @@ export function renderMarkdown(model: SchemaModel, options: MarkdownOptions = {}
     lines.push('```mermaid', d.mermaid.trimEnd(), '```', '');
   }
   const listed = options.focus ? model.tables.filter((t) => diagrams.some((d) => d.tables.includes(t.id))) : model.tables;
+  // Every heading of the document, in order, so that repeated anchors are numbered as GitHub does.
+  const titles = diagrams.length > 1 || options.focus ? diagrams.map((d) => d.title) : [];
+  const anchors = uniqueAnchors(['Database schema', ...titles, 'Tables', ...listed.map((t) => t.id)]).slice(titles.length + 2);
+  const anchorOf = new Map(listed.map((t, i) => [t.id, anchors[i]!]));
+  const href: TableHref = (id) => `#${anchorOf.get(id) ?? anchor(id)}`;
   lines.push('## Tables', '');
-  for (const t of listed) lines.push(`- [${mdText(t.id)}](#${anchor(t.id)})${t.entity ? ` — ${mdCode(t.entity)}` : ''}`);
+  for (const t of listed) lines.push(`- [${mdText(t.id)}](${href(t.id)})${t.entity ? ` — ${mdCode(t.entity)}` : ''}`);
   lines.push('');
-  for (const t of listed) lines.push(...tableSection(t, model, tables, options.drift ?? null));
+  for (const t of listed) lines.push(...tableSection(t, model, tables, options.drift ?? null, href));
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

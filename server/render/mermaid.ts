@@ -351,7 +351,12 @@ function stiSubclassNodes(
 export function resolveTable(model: SchemaModel, ref: string, label = '--focus'): Table {
   const found = tablesNamed(model, ref);
   if (found.length === 1) return found[0]!;
-  if (found.length > 1) throw new UserError(`${label} "${ref}" matches ${found.length} tables (${found.map((t) => t.id).join(', ')}); name one with its schema, e.g. ${label} ${found[0]!.id}.`);
+  if (found.length > 1) {
+    // A flag's example is written as a shell word; an API parameter's is just the value.
+    const id = found[0]!.id;
+    const example = label.startsWith('--') ? `${label} ${/^[\w.@%+=:,/-]+$/.test(id) ? id : `'${id.replace(/'/g, `'\\''`)}'`}` : `"${id}"`;
+    throw new UserError(`${label} "${ref}" matches ${found.length} tables (${found.map((t) => t.id).join(', ')}); name one with its schema, e.g. ${example}.`);
+  }
   const near = model.tables
     .map((t) => ({ t, d: nameDistance(ref.toLowerCase(), t.name.toLowerCase()) }))
     .sort((a, b) => a.d - b.d || (a.t.id < b.t.id ? -1 : 1))

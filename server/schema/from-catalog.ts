@@ -58,7 +58,11 @@ const schemaFilter = `n.nspname not in ('pg_catalog','information_schema','pg_to
  * on a warm connection. The statements below avoid them on the hot path: defaults are
  * deparsed without a relation (they hold no column references; generated columns, which do,
  * need no default text), index definitions and predicates are deparsed only for indexes that
- * need them, and attnums and referenced tables become names in JavaScript. Columns, the
+ * need them (an operator class or collation other than the default is found by array
+ * containment first: collations 0 and 100 are "none" and "default", so only an index with
+ * another one is compared column by column with its table's collations; an explicit COLLATE
+ * "default" on a column of another collation goes unseen), and attnums and referenced tables
+ * become names in JavaScript. Columns, the
  * biggest catalog, are read in two halves (by table oid) on two connections.
  */
 const columnsSql = (half: 0 | 1) => `select a.attrelid as oid, a.attnum as num, a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
@@ -87,19 +91,26 @@ export const catalogQueries = {
   columns1: columnsSql(1),
 
   // The constraint's namespace is its table's; constraints of tables not read (partitions)
-  // are dropped in JavaScript.
+  // are dropped in JavaScript. Constraints with a parent (conparentid) are PostgreSQL's
+  // clones of a partitioned table's: an FK that references a partitioned table gets one more
+  // on the referencing table per partition, which the model must not list as FKs of its own.
   constraints: `select con.conrelid as oid, con.conname as name, con.contype as type, con.conkey::text as keys,
        con.confrelid as refoid, con.confkey::text as refkeys, con.confdeltype as ondelete, con.confupdtype as onupdate,
        case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid) end as expression
   from pg_catalog.pg_constraint con
   join pg_catalog.pg_namespace n on n.oid = con.connamespace
- where con.contype in ('p','u','f','c') and con.conrelid <> 0 and ${schemaFilter}`,
+ where con.contype in ('p','u','f','c') and con.conrelid <> 0 and con.conparentid = 0 and ${schemaFilter}`,
 
   indexes: `select i.indrelid as oid, ic.relname as name, i.indisunique as "unique", i.indisprimary as "primary",
        i.indkey::text as keys, i.indnkeyatts as nkeys, am.amname as method,
        case when i.indpred is not null then pg_catalog.pg_get_expr(i.indpred, i.indrelid) end as predicate,
        case when i.indexprs is not null or i.indpred is not null or am.amname <> 'btree' or i.indnatts <> i.indnkeyatts
                  or i.indoption::text ~ '[1-9]'
+                 or not (i.indclass::oid[] <@ (select array_agg(o.oid) from pg_catalog.pg_opclass o where o.opcdefault))
+                 or (not (i.indcollation::oid[] <@ '{0,100}'::oid[])
+                     and exists (select from pg_catalog.generate_subscripts(i.indkey, 1) k
+                                   join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]
+                                  where i.indcollation[k] <> a.attcollation))
             then pg_catalog.pg_get_indexdef(i.indexrelid) end as definition,
        case when i.indexprs is not null then array(select pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true)
                                                      from pg_catalog.generate_subscripts(i.indkey, 1) k where i.indkey[k] = 0 order by k) end as expressions

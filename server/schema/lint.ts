@@ -17,8 +17,16 @@ import { doctor } from './doctor.ts';
 
 const reserved = reservedWords;
 
+/**
+ * What makes two indexes of one table the same. Columns alone do not: `(name)` and
+ * `(name text_pattern_ops)`, `(a, b)` and `(a, b DESC)`, `(email) INCLUDE (city)` and
+ * `(email) INCLUDE (born)` serve different queries. Those carry a definition (the database's
+ * CREATE INDEX text), compared from its USING on, so that the index's own name does not count.
+ */
 function indexSignature(i: Index): string {
-  return `${i.method}\u0000${i.columns.join(',')}\u0000${i.expressions.join(',')}\u0000${i.where ?? ''}\u0000${i.unique}`;
+  const using = i.definition?.indexOf(` USING ${i.method} (`) ?? -1;
+  const definition = i.definition === null ? '' : using >= 0 ? i.definition.slice(using) : i.definition;
+  return `${i.method}\u0000${i.columns.join(',')}\u0000${i.expressions.join(',')}\u0000${i.where ?? ''}\u0000${i.unique}\u0000${definition}`;
 }
 
 export function advise(model: SchemaModel): Finding[] {
@@ -77,9 +85,11 @@ function indexAdvice(table: Table): Finding[] {
       seen.set(signature, index);
     }
   }
+  // Only plain btree indexes over columns (no definition): an operator class, a collation,
+  // DESC or INCLUDE columns make an index serve other queries than its columns say.
   for (const index of table.indexes) {
-    if (index.unique || index.primary || index.where || index.expressions.length || index.method !== 'btree') continue;
-    const wider = table.indexes.find((other) => other !== index && other.method === 'btree' && !other.where && other.expressions.length === 0 &&
+    if (index.unique || index.primary || index.where || index.expressions.length || index.method !== 'btree' || index.definition !== null) continue;
+    const wider = table.indexes.find((other) => other !== index && other.method === 'btree' && !other.where && other.expressions.length === 0 && other.definition === null &&
       other.columns.length > index.columns.length && index.columns.every((c, i) => other.columns[i] === c));
     if (wider) {
       findings.push({ severity: 'info', code: 'redundant-index', table: table.id, message: `Index ${index.name ?? '(unnamed)'} on ${table.id}(${index.columns.join(', ')}) is a leading prefix of ${wider.name ?? '(unnamed)'}(${wider.columns.join(', ')}) and may be dropped.` });
@@ -109,6 +119,12 @@ export function lint(orm: SchemaModel, db: SchemaModel | null, source: SchemaMod
     return true;
   });
   return { source, findings, counts: countFindings(findings) };
+}
+
+/** Advice on one model alone: no drift, no relationship checks (there is no ORM side to compare). */
+export function adviceOnly(model: SchemaModel): LintResult {
+  const findings = advise(model);
+  return { source: model.source, findings, counts: countFindings(findings) };
 }
 
 export function countFindings(findings: Finding[]): Record<Severity, number> {
