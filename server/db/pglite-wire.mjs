@@ -264,12 +264,27 @@ class WireConnection {
 export async function serveWire(db, { host = '127.0.0.1', port = 0, maxConnections = 8 } = {}) {
   const scheduler = new SessionScheduler(db);
   const connections = new Set();
+  // RELSCOPE_WIRE_LOG=file: a line for every refused connection and every unit that waited over
+  // 5 s (naming who held the session), and the most connections at once when it stops. Tests set
+  // it: the shared test database's waits and refusals are bugs in some client, and this names it.
+  const logFile = process.env.RELSCOPE_WIRE_LOG;
+  const log = (line) => {
+    if (!logFile) return;
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+    } catch { /* diagnostics only */ }
+  };
+  let peakConnections = 0;
   const server = createServer((socket) => {
     if (connections.size >= maxConnections) {
+      const byApplication = new Map();
+      for (const c of connections) byApplication.set(c.applicationName || '?', (byApplication.get(c.applicationName || '?') ?? 0) + 1);
+      log(`refused a connection: ${connections.size} open, the limit is ${maxConnections} (${[...byApplication].map(([name, n]) => `${n} ${name}`).join(', ')})`);
       socket.end(errorMessage('FATAL', '53300', `sorry, too many clients already (the embedded database takes ${maxConnections})`));
       return;
     }
     connections.add(new WireConnection(socket, scheduler, (c) => connections.delete(c)));
+    peakConnections = Math.max(peakConnections, connections.size);
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -278,17 +293,12 @@ export async function serveWire(db, { host = '127.0.0.1', port = 0, maxConnectio
       resolve();
     });
   });
-  // RELSCOPE_WIRE_LOG=file: a line for every unit that waited over 5 s, naming who held the
-  // session (tests set it: a wait that long is a bug in some client, and this names it).
-  const logFile = process.env.RELSCOPE_WIRE_LOG;
   let lastLogged = 0;
   const diagnostics = logFile ? setInterval(() => {
     const report = scheduler.waitReport();
     if (report.oldestWaitMs < 5000 || Date.now() - lastLogged < 5000) return;
     lastLogged = Date.now();
-    try {
-      appendFileSync(logFile, `${new Date().toISOString()} ${JSON.stringify(report)}\n`);
-    } catch { /* diagnostics only */ }
+    log(`a client waited: ${JSON.stringify(report)}`);
   }, 1000) : null;
   diagnostics?.unref();
   return {
@@ -297,6 +307,7 @@ export async function serveWire(db, { host = '127.0.0.1', port = 0, maxConnectio
     stats: () => ({ connections: connections.size, queued: scheduler.queue.length, held: scheduler.holder !== null }),
     stop: () => new Promise((resolve) => {
       if (diagnostics) clearInterval(diagnostics);
+      log(`stopped; at most ${peakConnections} connections at once (limit ${maxConnections})`);
       for (const c of connections) c.socket.destroy();
       server.close(() => resolve());
     }),

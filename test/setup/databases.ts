@@ -35,18 +35,20 @@ export default async function setup(project: TestProject) {
   // The test files share this database and two run at once, each opening several contexts (the
   // lab's queue tests, a CLI run beside them): more sockets than relscope's default of 8, so one
   // file's connection is not reset by another's (PGlite serialises them all the same).
-  process.env.RELSCOPE_PGLITE_MAX_CONNECTIONS ??= '32';
-  // A client that keeps the shared database waiting over 5 s is a bug somewhere: the wire
-  // server logs who held it (each test file's connections carry its name, see
-  // test/setup/app-name.ts), and the teardown prints the log.
+  process.env.RELSCOPE_PGLITE_MAX_CONNECTIONS ??= '64';
+  // A client that keeps the shared database waiting over 5 s, or a connection refused, is a bug
+  // somewhere: the wire server logs who held it or who was connected (each test file's
+  // connections carry its name, see test/setup/app-name.ts), and the teardown prints the log.
   const wireLog = resolve('test-results/wire-waits.log');
   mkdirSync(dirname(wireLog), { recursive: true });
   rmSync(wireLog, { force: true });
-  process.env.RELSCOPE_WIRE_LOG = wireLog;
   // A kept data directory makes the next run start in 0.4 s instead of 3.5 s; when another
   // test run holds it (two runs at once), this run takes a fresh one of its own.
   let embedded = new EmbeddedPostgres(resolve(process.env.RELSCOPE_TEST_DATA_DIR ?? '.relscope/test-pgdata'));
   let info;
+  // Only the shared database's child logs (the env is read when it forks; tests that start
+  // databases of their own, some past their limit on purpose, must not write to this log).
+  process.env.RELSCOPE_WIRE_LOG = wireLog;
   try {
     info = await embedded.start();
   } catch {
@@ -54,6 +56,8 @@ export default async function setup(project: TestProject) {
     embedded = new EmbeddedPostgres(join(dir, 'pgdata'));
     info = await embedded.start();
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  } finally {
+    delete process.env.RELSCOPE_WIRE_LOG;
   }
   const started = embedded;
   cleanups.push(() => started.stop());
@@ -94,7 +98,10 @@ export default async function setup(project: TestProject) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error('test teardown:', error));
     if (existsSync(wireLog)) {
       const lines = readFileSync(wireLog, 'utf8').trim().split('\n');
-      console.error(`The embedded test database kept a client waiting over 5 s ${lines.length} time(s) (${wireLog}):\n${lines.slice(-20).join('\n')}`);
+      const trouble = lines.filter((l) => !/ stopped; /.test(l));
+      const summary = lines.filter((l) => / stopped; /.test(l)).map((l) => l.replace(/^\S+ /, '')).join('; ');
+      console.error(`The embedded test database: ${summary || 'no summary'}.`);
+      if (trouble.length) console.error(`It refused a connection or kept a client waiting over 5 s ${trouble.length} time(s) (${wireLog}):\n${trouble.slice(-20).join('\n')}`);
     }
   };
 }
