@@ -139,8 +139,19 @@ export interface Table {
 
 export interface Column {
   name: string;
-  /** The type as Postgres spells it: "character varying(255)", "timestamp with time zone", "integer[]". */
+  /**
+   * The type as Postgres spells it: "character varying(255)", "timestamp with time zone", "integer[]".
+   * A column of a domain has the domain's name here ("posint", "billing.amount").
+   */
   type: string;
+  /**
+   * Only for a column whose type is a domain (or an array of one; db only): the type the domain
+   * is over, spelled as `type` is, followed through domains over domains. E.g. "integer" for
+   * `create domain posint as integer check (value > 0)`, "integer[]" for a posint[] column.
+   * Absent for every other column. What type comparisons that ignore a domain's CHECK use (lint's
+   * fk-type-mismatch).
+   */
+  baseType?: string;
   nullable: boolean;
   default: string | null;
   comment: string | null;

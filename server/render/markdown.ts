@@ -111,7 +111,8 @@ export function tableSection(table: Table, model: SchemaModel, tables: Map<strin
   for (const c of table.columns) {
     const def = c.generated === 'identity' ? 'identity' : c.default !== null ? mdCode(c.default) : c.generated === 'serial' ? 'serial' : c.generated === 'stored' ? 'generated (stored)' : '';
     const property = c.property ? ` (${mdCode(c.property)})` : '';
-    out.push(`| ${mdCode(c.name)}${property} | ${mdCode(c.type)} | ${c.nullable ? 'yes' : 'no'} | ${def} | ${columnKeys(table, c)} | ${c.comment ? mdText(c.comment) : ''} |`);
+    const domain = c.baseType ? ` (domain over ${mdCode(c.baseType)})` : '';
+    out.push(`| ${mdCode(c.name)}${property} | ${mdCode(c.type)}${domain} | ${c.nullable ? 'yes' : 'no'} | ${def} | ${columnKeys(table, c)} | ${c.comment ? mdText(c.comment) : ''} |`);
   }
   out.push('');
 

@@ -2,8 +2,8 @@
  * Source `db`: the schema model from a live database's pg_catalog (never information_schema,
  * which is several times slower on big schemas).
  *
- * Six small statements, each a plain scan of one catalog: relations, columns, constraints,
- * indexes, enums and the server version. On a real server they run in parallel over a few
+ * Seven small statements, each a plain scan of one catalog: relations, columns, constraints,
+ * indexes, enums, domains and the server version. On a real server they run in parallel over a few
  * connections (one round trip each, the wall time of the slowest); on the embedded database,
  * which serialises everything, they run one after another on one connection.
  *
@@ -129,6 +129,12 @@ export const catalogQueries = {
  where n.nspname not in ('pg_catalog','information_schema')
  group by t.oid, t.typarray, n.nspname, t.typname`,
 
+  // Domains (every schema's: a column may use one from a schema not read), to resolve a
+  // domain column to the type it is over (nested domains are followed in JavaScript).
+  domains: `select t.oid, t.typarray as arrayoid, t.typbasetype as baseoid, pg_catalog.format_type(t.typbasetype, t.typtypmod) as base
+  from pg_catalog.pg_type t
+ where t.typtype = 'd'`,
+
   version: `select current_setting('server_version') as version`,
 } as const;
 
@@ -147,6 +153,7 @@ interface IndexRow { oid: number; name: string; unique: boolean; primary: boolea
 interface RefColumnRow { oid: number; num: number; name: string }
 interface RefTableRow { oid: number; schema: string; name: string }
 interface EnumRow { oid: number; arrayoid: number; schema: string; name: string; labels: string[] }
+interface DomainRow { oid: number; arrayoid: number; baseoid: number; base: string }
 
 export interface CatalogRows {
   tables: TableRow[];
@@ -159,6 +166,7 @@ export interface CatalogRows {
   constraints: ConstraintRow[];
   indexes: IndexRow[];
   enums: EnumRow[];
+  domains: DomainRow[];
   version: { version: string }[];
 }
 
@@ -178,6 +186,7 @@ export const catalogRowMappers: Record<QueryName, (r: Raw) => unknown> = {
   constraints: (r) => ({ oid: r[0], name: r[1], type: r[2], keys: nums(r[3] as string | null), refoid: r[4], refkeys: nums(r[5] as string | null), ondelete: r[6], onupdate: r[7], expression: r[8] }) as ConstraintRow,
   indexes: (r) => ({ oid: r[0], name: r[1], unique: r[2], primary: r[3], keys: nums(r[4] as string) ?? [], nkeys: r[5], method: r[6], predicate: r[7], definition: r[8], expressions: r[9] }) as IndexRow,
   enums: (r) => ({ oid: r[0], arrayoid: r[1], schema: r[2], name: r[3], labels: r[4] }) as EnumRow,
+  domains: (r) => ({ oid: r[0], arrayoid: r[1], baseoid: r[2], base: r[3] }) as DomainRow,
   version: (r) => ({ version: r[0] }),
 };
 
@@ -185,7 +194,7 @@ export const catalogRowMappers: Record<QueryName, (r: Raw) => unknown> = {
  * Lanes of statements, one lane per connection: five lanes of about the same cost. With fewer
  * connections, several lanes share one (its driver queues their statements in order).
  */
-const lanes: QueryName[][] = [['columns0'], ['columns1'], ['indexes'], ['constraints', 'enums', 'version'], ['tables', 'comments']];
+const lanes: QueryName[][] = [['columns0'], ['columns1'], ['indexes'], ['constraints', 'enums', 'domains', 'version'], ['tables', 'comments']];
 
 /** Runs the catalog statements on the given clients (spread over them) and builds the model. */
 export async function modelFromClients(clients: pg.ClientBase[], options: CatalogOptions = {}): Promise<SchemaModel> {
@@ -378,6 +387,7 @@ export function buildModel(rows: CatalogRows): SchemaModel {
     enumById.set(e.arrayoid, e);
   }
   const usedEnums = new Map<string, EnumType>();
+  const baseOf = domainResolver(rows.domains);
 
   const columnsByTable = groupBy(rows.columns0, (c) => c.oid, groupBy(rows.columns1, (c) => c.oid));
   const tableName = new Map<number, string>();
@@ -423,6 +433,7 @@ export function buildModel(rows: CatalogRows): SchemaModel {
     const tableComments = comments.get(t.oid) ?? none;
     const names = (keys: number[] | null) => (keys ?? []).map((k) => nameOf[k] ?? `#${k}`);
     const columns: Column[] = columnRows.map((c) => {
+      const base = baseOf(c.typid);
       const enumRow = enumById.get(c.typid);
       let enumId: string | null = null;
       if (enumRow) {
@@ -430,7 +441,7 @@ export function buildModel(rows: CatalogRows): SchemaModel {
         if (!usedEnums.has(enumId)) usedEnums.set(enumId, { id: enumId, schema: enumRow.schema, name: enumRow.name, values: [...enumRow.labels], native: true });
       }
       const def = c.def;
-      return {
+      const column: Column = {
         name: c.name,
         type: c.type,
         nullable: !c.notnull,
@@ -440,6 +451,8 @@ export function buildModel(rows: CatalogRows): SchemaModel {
         property: null,
         enum: enumId,
       };
+      if (base) column.baseType = base.type;
+      return column;
     });
     let primaryKey: Key | null = null;
     const uniques: Key[] = [];
@@ -506,6 +519,33 @@ export function buildModel(rows: CatalogRows): SchemaModel {
     enums: [...usedEnums.values()],
     relations: relationsFromForeignKeys(tables),
   });
+}
+
+/**
+ * For a domain's oid (or an array of domains'), the type it is over as format_type() prints it,
+ * followed through domains over domains (`posint2` over `posint` over integer is integer) and
+ * arrays of them (`posint[]` is integer[]); `oid` is that type's (for enum lookups). Null for a
+ * type that is no domain.
+ */
+function domainResolver(domains: DomainRow[]): (oid: number) => { oid: number; type: string } | null {
+  const byOid = new Map<number, DomainRow>();
+  const byArray = new Map<number, DomainRow>();
+  for (const d of domains) {
+    byOid.set(d.oid, d);
+    if (d.arrayoid) byArray.set(d.arrayoid, d);
+  }
+  const resolve = (oid: number, depth: number): { oid: number; type: string } | null => {
+    if (depth > 32) return null; // PostgreSQL allows no cycles; this only bounds the walk.
+    const domain = byOid.get(oid);
+    if (domain) return resolve(domain.baseoid, depth + 1) ?? { oid: domain.baseoid, type: domain.base };
+    const element = byArray.get(oid);
+    if (element) {
+      const inner = resolve(element.oid, depth + 1);
+      return inner ? { oid: inner.oid, type: `${inner.type}[]` } : null;
+    }
+    return null;
+  };
+  return (oid) => (byOid.has(oid) || byArray.has(oid) ? resolve(oid, 0) : null);
 }
 
 function groupBy<T>(items: T[], key: (item: T) => number, into?: Map<number, T[]>): Map<number, T[]> {

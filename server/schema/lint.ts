@@ -4,13 +4,14 @@
  *   no-primary-key        warning  a table without a primary key
  *   duplicate-index       warning  two indexes with the same definition
  *   redundant-index       info     a btree index that is a leading prefix of another one
- *   fk-type-mismatch      warning  FK column type differs from the referenced column's
+ *   fk-type-mismatch      warning  FK column type differs from the referenced column's (a domain
+ *                                  counts as its base type)
  *   one-to-one-not-unique error    an ORM 1:1 whose FK columns are not unique (orm only)
  *   timestamp-without-tz  info     timestamp without time zone stores no offset
  *   reserved-word         info     a table named with an SQL reserved word (must always be quoted)
  */
 import { drift, severityOrder, sortFindings, unindexedForeignKeys, type Finding, type Severity } from './drift.ts';
-import type { Index, SchemaModel, Table } from '../../common/schema-model.ts';
+import type { Column, Index, SchemaModel, Table } from '../../common/schema-model.ts';
 import { reservedWords } from './sql.ts';
 import { isUniqueColumnSet } from '../../common/relations.ts';
 import { doctor } from './doctor.ts';
@@ -27,6 +28,11 @@ function indexSignature(i: Index): string {
   const using = i.definition?.indexOf(` USING ${i.method} (`) ?? -1;
   const definition = i.definition === null ? '' : using >= 0 ? i.definition.slice(using) : i.definition;
   return `${i.method}\u0000${i.columns.join(',')}\u0000${i.expressions.join(',')}\u0000${i.where ?? ''}\u0000${i.unique}\u0000${definition}`;
+}
+
+/** "integer", or "posint (a domain over bigint)". */
+function typeText(column: Column): string {
+  return column.baseType ? `${column.type} (a domain over ${column.baseType})` : column.type;
 }
 
 export function advise(model: SchemaModel): Finding[] {
@@ -46,8 +52,10 @@ export function advise(model: SchemaModel): Finding[] {
       fk.columns.forEach((name, i) => {
         const column = table.columns.find((c) => c.name === name);
         const referenced = target.columns.find((c) => c.name === fk.referencedColumns[i]);
-        if (column && referenced && column.type !== referenced.type) {
-          findings.push({ severity: 'warning', code: 'fk-type-mismatch', table: table.id, column: name, message: `Column ${table.id}.${name} is ${column.type} but references ${target.id}.${referenced.name}, which is ${referenced.type}: use the same type so joins need no cast.` });
+        // A domain is its base type to a join (its CHECK only limits the values): a posint
+        // column referencing an integer key needs no cast, a bigint-based one does.
+        if (column && referenced && (column.baseType ?? column.type) !== (referenced.baseType ?? referenced.type)) {
+          findings.push({ severity: 'warning', code: 'fk-type-mismatch', table: table.id, column: name, message: `Column ${table.id}.${name} is ${typeText(column)} but references ${target.id}.${referenced.name}, which is ${typeText(referenced)}: use the same type so joins need no cast.` });
         }
       });
     }

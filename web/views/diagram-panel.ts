@@ -50,7 +50,7 @@ const columnsSection: TableSection = ({ table: t, schema }) => {
         uniqueCols.has(c.name) && !pk.has(c.name) ? h('span', { class: 'key key-uq', title: 'Unique' }, 'UQ') : null,
         c.property && c.property !== c.name ? h('div', { class: 'muted small' }, `property ${c.property}`) : null,
       ),
-      h('td', { class: 'col-type' }, h('span', { class: 'mono' }, c.type), c.nullable ? h('span', { class: 'muted small' }, ' null') : null,
+      h('td', { class: 'col-type' }, h('span', { class: 'mono', title: c.baseType ? `Domain over ${c.baseType}` : null }, c.type), c.nullable ? h('span', { class: 'muted small' }, ' null') : null,
         c.enum ? h('div', { class: 'muted small', title: (schema.enums.find((e) => e.id === c.enum || e.name === c.enum)?.values ?? []).join(', ') }, `enum ${c.enum}`) : null,
         c.default ? h('div', { class: 'muted small mono', title: 'Default' }, `= ${c.default}`) : null,
         c.generated ? h('div', { class: 'muted small' }, c.generated) : null,
