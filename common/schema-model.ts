@@ -159,7 +159,10 @@ export interface Column {
   generated: 'identity' | 'serial' | 'stored' | null;
   /** The ORM property mapped to this column, when the source is orm. */
   property: string | null;
-  /** Name of an enum type (in `SchemaModel.enums`) when the column uses one. */
+  /**
+   * Name of an enum type (in `SchemaModel.enums`) when the column uses one, directly, as an array
+   * of it, or through a domain over it (then `type` is the domain and `baseType` the enum).
+   */
   enum: string | null;
   /**
    * The embedded property this column belongs to and its embeddable class (orm only), e.g.

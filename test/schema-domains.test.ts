@@ -5,9 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { defineEntity, p } from '@mikro-orm/postgresql';
 import { targets } from './helpers/targets.ts';
 import { modelFromClient } from '../server/schema/from-catalog.ts';
 import { advise } from '../server/schema/lint.ts';
+import { modelFromEntities } from '../server/schema/from-orm.ts';
+import { drift } from '../server/schema/drift.ts';
 import { renderMarkdown } from '../server/render/markdown.ts';
 
 /** Runs `work` inside a transaction on one connection and always rolls back. */
@@ -22,6 +25,15 @@ async function inRolledBackTransaction<T>(url: string, work: (client: pg.Client)
     await client.end();
   }
 }
+
+const enumSchema = `relscope_domenum_${process.pid}`;
+const Ticket = defineEntity({
+  name: 'Ticket', tableName: 'tickets', schema: enumSchema,
+  properties: {
+    id: p.integer().primary(),
+    priority: p.enum(['low', 'high', 'blocker']).nativeEnumName('ticket_priority'),
+  },
+});
 
 describe.each(targets)('domains and exclusion constraints on $name', (target) => {
   it('compares an FK over a domain by the type the domain is over: posint referencing integer needs no cast', async () => {
@@ -56,5 +68,31 @@ describe.each(targets)('domains and exclusion constraints on $name', (target) =>
       `Column ${S}.booking.room3_id is ${S}.bigid (a domain over bigint) but references ${S}.room.id, which is integer: use the same type so joins need no cast.`,
     ]);
     expect(renderMarkdown(model)).toContain(`| \`room_id\` | \`${S}.posint\` (domain over \`integer\`) | yes |`);
+  });
+
+  it('resolves a domain over an enum to the enum: its values show and drift against the ORM as for an enum column', async () => {
+    const S = enumSchema;
+    const db = await inRolledBackTransaction(target.url, async (client) => {
+      await client.query(`create schema ${S};
+        create type ${S}.ticket_priority as enum ('low', 'high', 'urgent');
+        create domain ${S}.priority_d as ${S}.ticket_priority;
+        create domain ${S}.priority_dd as ${S}.priority_d;
+        create table ${S}.tickets (id serial primary key, priority ${S}.priority_dd not null, history ${S}.priority_d[]);`);
+      return modelFromClient(client, { schemas: [S] });
+    });
+    const tickets = db.tables[0]!;
+    // Before: enum null on both, and the enum type not in the model.
+    expect(tickets.columns.map((c) => [c.name, c.type, c.baseType, c.enum])).toEqual([
+      ['id', 'integer', undefined, null],
+      ['priority', `${S}.priority_dd`, `${S}.ticket_priority`, `${S}.ticket_priority`],
+      ['history', `${S}.priority_d[]`, `${S}.ticket_priority[]`, `${S}.ticket_priority`],
+    ]);
+    expect(db.enums).toEqual([{ id: `${S}.ticket_priority`, schema: S, name: 'ticket_priority', values: ['low', 'high', 'urgent'], native: true }]);
+    const orm = await modelFromEntities([Ticket]);
+    const findings = drift(orm, db).filter((f) => f.code.startsWith('enum-'));
+    expect(findings.map((f) => `${f.severity} ${f.code} ${f.column}: ${f.message.replaceAll(S, 'S')}`)).toEqual([
+      "error enum-mismatch priority: Column S.tickets.priority does not accept 'blocker' in the database (its enum type S.ticket_priority allows 'low', 'high', 'urgent'), which the ORM's enum (Ticket.priority) has: saving it fails; add it in a migration.",
+      "info enum-mismatch priority: Column S.tickets.priority accepts 'urgent' in the database (its enum type S.ticket_priority), which the ORM's enum (Ticket.priority) does not list.",
+    ]);
   });
 });

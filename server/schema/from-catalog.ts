@@ -434,7 +434,8 @@ export function buildModel(rows: CatalogRows): SchemaModel {
     const names = (keys: number[] | null) => (keys ?? []).map((k) => nameOf[k] ?? `#${k}`);
     const columns: Column[] = columnRows.map((c) => {
       const base = baseOf(c.typid);
-      const enumRow = enumById.get(c.typid);
+      // A domain over an enum (or an array of one) is that enum's column, values and all.
+      const enumRow = enumById.get(c.typid) ?? (base ? enumById.get(base.oid) : undefined);
       let enumId: string | null = null;
       if (enumRow) {
         enumId = `${enumRow.schema}.${enumRow.name}`;
