@@ -9,13 +9,15 @@
  *
  * For other tools reading the JSON export:
  * - Order: tables, enums and relations by id; a table's columns in table order (attnum, or
- *   property order for orm); keys, indexes, checks and FKs by name / columns.
+ *   property order for orm); keys, indexes, checks, exclusion constraints and FKs by name /
+ *   columns (an exclusion's elements keep the constraint's order).
  * - Types are spelled as Postgres's format_type() prints them ("character varying(255)",
  *   "timestamp with time zone", "numeric(8,2)", "integer[]"), for both sources, so equal
  *   types compare equal.
  * - Fields only a source can know are null / empty on the other: `entity`, `property`,
  *   `fromProperty`, `cascade`, … are orm-only; index `definition` and column defaults with
- *   `::` casts are db-spelled.
+ *   `::` casts are db-spelled; column `baseType` (domains) and table `exclusions` are db-only and
+ *   absent, not null, where they do not apply, so older exports' bytes stay the same.
  * - `version` changes only on incompatible changes; new optional fields may appear.
  *
  * Example (abridged) for the demo's posts.user_id:
@@ -133,14 +135,31 @@ export interface Table {
    * its own (memberships.role, post_categories.created_at) is not one.
    */
   isPivot: boolean;
+  /**
+   * Exclusion constraints (`EXCLUDE USING gist (room WITH =, during WITH &&)`; db only), by name.
+   * Absent when the table has none, so a table without one serialises as it always did. Each
+   * one's index is also in `indexes`, under the same name.
+   */
+  exclusions?: Exclusion[];
   /** ORM inheritance on this table (orm only): the STI entities sharing it, or the TPT parent it extends. */
   inheritance?: TableInheritance | null;
 }
 
 export interface Column {
   name: string;
-  /** The type as Postgres spells it: "character varying(255)", "timestamp with time zone", "integer[]". */
+  /**
+   * The type as Postgres spells it: "character varying(255)", "timestamp with time zone", "integer[]".
+   * A column of a domain has the domain's name here ("posint", "billing.amount").
+   */
   type: string;
+  /**
+   * Only for a column whose type is a domain (or an array of one; db only): the type the domain
+   * is over, spelled as `type` is, followed through domains over domains. E.g. "integer" for
+   * `create domain posint as integer check (value > 0)`, "integer[]" for a posint[] column.
+   * Absent for every other column. What type comparisons that ignore a domain's CHECK use (lint's
+   * fk-type-mismatch).
+   */
+  baseType?: string;
   nullable: boolean;
   default: string | null;
   comment: string | null;
@@ -148,7 +167,10 @@ export interface Column {
   generated: 'identity' | 'serial' | 'stored' | null;
   /** The ORM property mapped to this column, when the source is orm. */
   property: string | null;
-  /** Name of an enum type (in `SchemaModel.enums`) when the column uses one. */
+  /**
+   * Name of an enum type (in `SchemaModel.enums`) when the column uses one, directly, as an array
+   * of it, or through a domain over it (then `type` is the domain and `baseType` the enum).
+   */
   enum: string | null;
   /**
    * The embedded property this column belongs to and its embeddable class (orm only), e.g.
@@ -204,6 +226,32 @@ export interface Index {
    * default (text_pattern_ops, COLLATE "C"). Null for a plain btree index over columns.
    */
   definition: string | null;
+}
+
+/**
+ * An exclusion constraint: no two rows may have every element's values satisfy its operator
+ * (`room WITH =, during WITH &&`: no two bookings of one room overlap). PostgreSQL keeps it with
+ * an index of the same name, listed in the table's `indexes`.
+ */
+export interface Exclusion {
+  name: string;
+  /** The index access method: "gist", "spgist", "btree", "hash". */
+  method: string;
+  /** In constraint order. */
+  elements: ExclusionElement[];
+  /** The constraint's WHERE predicate, as the index's `where` prints it. */
+  where: string | null;
+  /** As pg_get_constraintdef() prints it: "EXCLUDE USING gist (room WITH =, during WITH &&) WHERE (…)". */
+  definition: string;
+}
+
+export interface ExclusionElement {
+  /** The column, or null for an expression element. */
+  column: string | null;
+  /** The expression of an expression element ("lower(name)"), else null. */
+  expression: string | null;
+  /** The operator's name: "=", "&&". */
+  operator: string;
 }
 
 export interface Check {
@@ -324,6 +372,7 @@ export function sortModel(model: SchemaModel): SchemaModel {
         indexes: sortedBy(t.indexes, indexKey),
         checks: sortedBy(t.checks, checkKey),
         foreignKeys: sortedBy(t.foreignKeys, fkKey),
+        ...(t.exclusions ? { exclusions: sortedBy(t.exclusions, (e) => e.name) } : {}),
       })),
       (t) => t.id,
     ),
@@ -344,6 +393,7 @@ export function sortModelInPlace(model: SchemaModel): SchemaModel {
     inPlace(t.indexes, indexKey);
     inPlace(t.checks, checkKey);
     inPlace(t.foreignKeys, fkKey);
+    if (t.exclusions) inPlace(t.exclusions, (e) => e.name);
   }
   inPlace(model.tables, (t) => t.id);
   inPlace(model.enums, (e) => e.id);

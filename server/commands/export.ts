@@ -30,7 +30,7 @@ Writes the schema model as a document. Same schema, same bytes: no dates, stable
                         mermaid: erDiagram text
                         svg, png: the diagram rendered by Mermaid in headless Chromium
                         (needs the system's chromium: apt-get install chromium)
-                        json: the schema model itself (see server/schema/model.ts)
+                        json: the schema model itself (see common/schema-model.ts)
   --out FILE            write FILE instead of stdout (a regular file through a temp file
                         and a rename; a symlink's target, a FIFO or a device directly)
   --focus TABLE         draw TABLE (name, schema.name or entity) and its neighbours only

@@ -1,5 +1,5 @@
 /**
- * `--format json`: the schema model itself (see server/schema/model.ts for every field),
+ * `--format json`: the schema model itself (see common/schema-model.ts for every field),
  * sorted and pretty-printed so the same schema always gives the same bytes.
  */
 import { schemaModelVersion, sortModel, type SchemaModel } from '../../common/schema-model.ts';

@@ -111,7 +111,8 @@ export function tableSection(table: Table, model: SchemaModel, tables: Map<strin
   for (const c of table.columns) {
     const def = c.generated === 'identity' ? 'identity' : c.default !== null ? mdCode(c.default) : c.generated === 'serial' ? 'serial' : c.generated === 'stored' ? 'generated (stored)' : '';
     const property = c.property ? ` (${mdCode(c.property)})` : '';
-    out.push(`| ${mdCode(c.name)}${property} | ${mdCode(c.type)} | ${c.nullable ? 'yes' : 'no'} | ${def} | ${columnKeys(table, c)} | ${c.comment ? mdText(c.comment) : ''} |`);
+    const domain = c.baseType ? ` (domain over ${mdCode(c.baseType)})` : '';
+    out.push(`| ${mdCode(c.name)}${property} | ${mdCode(c.type)}${domain} | ${c.nullable ? 'yes' : 'no'} | ${def} | ${columnKeys(table, c)} | ${c.comment ? mdText(c.comment) : ''} |`);
   }
   out.push('');
 
@@ -119,11 +120,14 @@ export function tableSection(table: Table, model: SchemaModel, tables: Map<strin
   if (table.primaryKey) keys.push(`- Primary key ${mdCode(`(${table.primaryKey.columns.join(', ')})`)}${table.primaryKey.name ? ` ${mdCode(table.primaryKey.name)}` : ''}`);
   for (const u of table.uniques) keys.push(`- Unique ${mdCode(`(${u.columns.join(', ')})`)}${u.name ? ` ${mdCode(u.name)}` : ''}`);
   for (const c of table.checks) keys.push(`- Check ${mdCode(c.expression)}${c.name ? ` ${mdCode(c.name)}` : ''}`);
+  for (const x of table.exclusions ?? []) keys.push(`- Exclusion ${mdCode(x.definition)} ${mdCode(x.name)}`);
   if (keys.length) out.push('**Keys**', '', ...keys, '');
 
+  const exclusionNames = new Set((table.exclusions ?? []).map((x) => x.name));
   const indexes = table.indexes.map((i) => {
     const what = [...i.columns, ...i.expressions].join(', ');
-    const traits = [i.primary ? 'primary' : i.unique ? 'unique' : '', i.method !== 'btree' ? i.method : '', i.where ? `where ${mdCode(i.where)}` : ''].filter(Boolean).join(', ');
+    const exclusion = i.name !== null && exclusionNames.has(i.name) ? 'of the exclusion constraint' : '';
+    const traits = [i.primary ? 'primary' : i.unique ? 'unique' : '', i.method !== 'btree' ? i.method : '', i.where ? `where ${mdCode(i.where)}` : '', exclusion].filter(Boolean).join(', ');
     return `- ${i.name ? mdCode(i.name) : '(unnamed)'} on ${mdCode(`(${what})`)}${traits ? ` — ${traits}` : ''}`;
   });
   if (indexes.length) out.push('**Indexes**', '', ...indexes, '');

@@ -2,7 +2,7 @@
  * Schema API (mounted under /api):
  *
  *   GET /schema?source=orm|db[&schema=a,b]
- *       -> SchemaModel (server/schema/model.ts)
+ *       -> SchemaModel (common/schema-model.ts)
  *   GET /diagram?source=orm|db&format=mermaid|text|svg[&focus=TABLE&depth=N&collapsePivots=1&collapseAssociations=1&edgeLabels=orm|columns&schema=a,b]
  *       edgeLabels: orm (default for source=orm) labels edges with the ORM's property names and
  *       draws STI / TPT / embeddables; columns (default for source=db) with the FK columns

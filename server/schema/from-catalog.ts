@@ -2,8 +2,8 @@
  * Source `db`: the schema model from a live database's pg_catalog (never information_schema,
  * which is several times slower on big schemas).
  *
- * Six small statements, each a plain scan of one catalog: relations, columns, constraints,
- * indexes, enums and the server version. On a real server they run in parallel over a few
+ * Eight small statements, each a plain scan of one catalog: relations, columns, constraints
+ * (exclusion constraints apart), indexes, enums, domains and the server version. On a real server they run in parallel over a few
  * connections (one round trip each, the wall time of the slowest); on the embedded database,
  * which serialises everything, they run one after another on one connection.
  *
@@ -20,6 +20,7 @@ import {
   type Check,
   type Column,
   type EnumType,
+  type Exclusion,
   type ForeignKey,
   type Index,
   type Key,
@@ -129,6 +130,29 @@ export const catalogQueries = {
  where n.nspname not in ('pg_catalog','information_schema')
  group by t.oid, t.typarray, n.nspname, t.typname`,
 
+  // Exclusion constraints: their elements (columns by attnum, expressions deparsed from their
+  // index), operators in element order, the index's method and predicate. Few tables have one,
+  // so the per-row deparsing costs nothing on a schema without.
+  exclusions: `select con.conrelid as oid, con.conname as name, am.amname as method, con.conkey::text as keys,
+       array(select o.oprname::text from pg_catalog.unnest(con.conexclop) with ordinality x(op, k)
+               join pg_catalog.pg_operator o on o.oid = x.op order by x.k) as operators,
+       array(select pg_catalog.pg_get_indexdef(con.conindid, k, true)
+               from pg_catalog.generate_subscripts(con.conkey, 1) k where con.conkey[k] = 0 order by k) as expressions,
+       case when i.indpred is not null then pg_catalog.pg_get_expr(i.indpred, i.indrelid) end as predicate,
+       pg_catalog.pg_get_constraintdef(con.oid) as definition
+  from pg_catalog.pg_constraint con
+  join pg_catalog.pg_namespace n on n.oid = con.connamespace
+  join pg_catalog.pg_index i on i.indexrelid = con.conindid
+  join pg_catalog.pg_class ic on ic.oid = con.conindid
+  join pg_catalog.pg_am am on am.oid = ic.relam
+ where con.contype = 'x' and con.conparentid = 0 and ${schemaFilter}`,
+
+  // Domains (every schema's: a column may use one from a schema not read), to resolve a
+  // domain column to the type it is over (nested domains are followed in JavaScript).
+  domains: `select t.oid, t.typarray as arrayoid, t.typbasetype as baseoid, pg_catalog.format_type(t.typbasetype, t.typtypmod) as base
+  from pg_catalog.pg_type t
+ where t.typtype = 'd'`,
+
   version: `select current_setting('server_version') as version`,
 } as const;
 
@@ -147,6 +171,8 @@ interface IndexRow { oid: number; name: string; unique: boolean; primary: boolea
 interface RefColumnRow { oid: number; num: number; name: string }
 interface RefTableRow { oid: number; schema: string; name: string }
 interface EnumRow { oid: number; arrayoid: number; schema: string; name: string; labels: string[] }
+interface ExclusionRow { oid: number; name: string; method: string; keys: number[]; operators: string[]; expressions: string[]; predicate: string | null; definition: string }
+interface DomainRow { oid: number; arrayoid: number; baseoid: number; base: string }
 
 export interface CatalogRows {
   tables: TableRow[];
@@ -159,6 +185,8 @@ export interface CatalogRows {
   constraints: ConstraintRow[];
   indexes: IndexRow[];
   enums: EnumRow[];
+  exclusions: ExclusionRow[];
+  domains: DomainRow[];
   version: { version: string }[];
 }
 
@@ -178,6 +206,8 @@ export const catalogRowMappers: Record<QueryName, (r: Raw) => unknown> = {
   constraints: (r) => ({ oid: r[0], name: r[1], type: r[2], keys: nums(r[3] as string | null), refoid: r[4], refkeys: nums(r[5] as string | null), ondelete: r[6], onupdate: r[7], expression: r[8] }) as ConstraintRow,
   indexes: (r) => ({ oid: r[0], name: r[1], unique: r[2], primary: r[3], keys: nums(r[4] as string) ?? [], nkeys: r[5], method: r[6], predicate: r[7], definition: r[8], expressions: r[9] }) as IndexRow,
   enums: (r) => ({ oid: r[0], arrayoid: r[1], schema: r[2], name: r[3], labels: r[4] }) as EnumRow,
+  exclusions: (r) => ({ oid: r[0], name: r[1], method: r[2], keys: nums(r[3] as string) ?? [], operators: r[4], expressions: r[5], predicate: r[6], definition: r[7] }) as ExclusionRow,
+  domains: (r) => ({ oid: r[0], arrayoid: r[1], baseoid: r[2], base: r[3] }) as DomainRow,
   version: (r) => ({ version: r[0] }),
 };
 
@@ -185,7 +215,7 @@ export const catalogRowMappers: Record<QueryName, (r: Raw) => unknown> = {
  * Lanes of statements, one lane per connection: five lanes of about the same cost. With fewer
  * connections, several lanes share one (its driver queues their statements in order).
  */
-const lanes: QueryName[][] = [['columns0'], ['columns1'], ['indexes'], ['constraints', 'enums', 'version'], ['tables', 'comments']];
+const lanes: QueryName[][] = [['columns0'], ['columns1'], ['indexes'], ['constraints', 'exclusions', 'enums', 'domains', 'version'], ['tables', 'comments']];
 
 /** Runs the catalog statements on the given clients (spread over them) and builds the model. */
 export async function modelFromClients(clients: pg.ClientBase[], options: CatalogOptions = {}): Promise<SchemaModel> {
@@ -378,6 +408,7 @@ export function buildModel(rows: CatalogRows): SchemaModel {
     enumById.set(e.arrayoid, e);
   }
   const usedEnums = new Map<string, EnumType>();
+  const baseOf = domainResolver(rows.domains);
 
   const columnsByTable = groupBy(rows.columns0, (c) => c.oid, groupBy(rows.columns1, (c) => c.oid));
   const tableName = new Map<number, string>();
@@ -408,6 +439,7 @@ export function buildModel(rows: CatalogRows): SchemaModel {
   };
   const constraintsByTable = groupBy(rows.constraints, (c) => c.oid);
   const indexesByTable = groupBy(rows.indexes, (i) => i.oid);
+  const exclusionsByTable = groupBy(rows.exclusions, (x) => x.oid);
   const tableSchemas = new Set(rows.tables.map((t) => t.schema));
 
   const tables: Table[] = rows.tables.map((t) => {
@@ -423,14 +455,16 @@ export function buildModel(rows: CatalogRows): SchemaModel {
     const tableComments = comments.get(t.oid) ?? none;
     const names = (keys: number[] | null) => (keys ?? []).map((k) => nameOf[k] ?? `#${k}`);
     const columns: Column[] = columnRows.map((c) => {
-      const enumRow = enumById.get(c.typid);
+      const base = baseOf(c.typid);
+      // A domain over an enum (or an array of one) is that enum's column, values and all.
+      const enumRow = enumById.get(c.typid) ?? (base ? enumById.get(base.oid) : undefined);
       let enumId: string | null = null;
       if (enumRow) {
         enumId = `${enumRow.schema}.${enumRow.name}`;
         if (!usedEnums.has(enumId)) usedEnums.set(enumId, { id: enumId, schema: enumRow.schema, name: enumRow.name, values: [...enumRow.labels], native: true });
       }
       const def = c.def;
-      return {
+      const column: Column = {
         name: c.name,
         type: c.type,
         nullable: !c.notnull,
@@ -440,6 +474,8 @@ export function buildModel(rows: CatalogRows): SchemaModel {
         property: null,
         enum: enumId,
       };
+      if (base) column.baseType = base.type;
+      return column;
     });
     let primaryKey: Key | null = null;
     const uniques: Key[] = [];
@@ -474,8 +510,23 @@ export function buildModel(rows: CatalogRows): SchemaModel {
         definition: i.definition,
       };
     });
+    const exclusions: Exclusion[] = (exclusionsByTable.get(t.oid) ?? []).map((x) => {
+      let expression = 0;
+      return {
+        name: x.name,
+        method: x.method,
+        elements: x.operators.map((operator, k) => {
+          const num = x.keys[k] ?? 0;
+          return num === 0
+            ? { column: null, expression: x.expressions[expression++] ?? null, operator }
+            : { column: nameOf[num] ?? `#${num}`, expression: null, operator };
+        }),
+        where: x.predicate,
+        definition: x.definition,
+      };
+    });
     const fkColumns = new Set(foreignKeys.flatMap((fk) => fk.columns));
-    return {
+    const table: Table = {
       id: `${t.schema}.${t.name}`,
       schema: t.schema,
       name: t.name,
@@ -490,6 +541,8 @@ export function buildModel(rows: CatalogRows): SchemaModel {
       entity: null,
       isPivot: isPlainPivot(columns, foreignKeys, primaryKey, fkColumns),
     };
+    if (exclusions.length) table.exclusions = exclusions;
+    return table;
   });
   // Enums declared in the schemas read are listed even when no column uses them yet.
   for (const e of rows.enums) {
@@ -506,6 +559,33 @@ export function buildModel(rows: CatalogRows): SchemaModel {
     enums: [...usedEnums.values()],
     relations: relationsFromForeignKeys(tables),
   });
+}
+
+/**
+ * For a domain's oid (or an array of domains'), the type it is over as format_type() prints it,
+ * followed through domains over domains (`posint2` over `posint` over integer is integer) and
+ * arrays of them (`posint[]` is integer[]); `oid` is that type's (for enum lookups). Null for a
+ * type that is no domain.
+ */
+function domainResolver(domains: DomainRow[]): (oid: number) => { oid: number; type: string } | null {
+  const byOid = new Map<number, DomainRow>();
+  const byArray = new Map<number, DomainRow>();
+  for (const d of domains) {
+    byOid.set(d.oid, d);
+    if (d.arrayoid) byArray.set(d.arrayoid, d);
+  }
+  const resolve = (oid: number, depth: number): { oid: number; type: string } | null => {
+    if (depth > 32) return null; // PostgreSQL allows no cycles; this only bounds the walk.
+    const domain = byOid.get(oid);
+    if (domain) return resolve(domain.baseoid, depth + 1) ?? { oid: domain.baseoid, type: domain.base };
+    const element = byArray.get(oid);
+    if (element) {
+      const inner = resolve(element.oid, depth + 1);
+      return inner ? { oid: inner.oid, type: `${inner.type}[]` } : null;
+    }
+    return null;
+  };
+  return (oid) => (byOid.has(oid) || byArray.has(oid) ? resolve(oid, 0) : null);
 }
 
 function groupBy<T>(items: T[], key: (item: T) => number, into?: Map<number, T[]>): Map<number, T[]> {

@@ -2,15 +2,18 @@
  * Lint: drift (orm vs db) plus advice on one model. Advisors read the model only:
  *   fk-not-indexed        warning  FK without an index leading with its columns
  *   no-primary-key        warning  a table without a primary key
- *   duplicate-index       warning  two indexes with the same definition
+ *   duplicate-index       warning  two indexes with the same definition (an exclusion constraint's
+ *                                  index only with another of the same operators: the constraints are
+ *                                  the same; a plain index the same as one is the one to drop)
  *   redundant-index       info     a btree index that is a leading prefix of another one
- *   fk-type-mismatch      warning  FK column type differs from the referenced column's
+ *   fk-type-mismatch      warning  FK column type differs from the referenced column's (a domain
+ *                                  counts as its base type)
  *   one-to-one-not-unique error    an ORM 1:1 whose FK columns are not unique (orm only)
  *   timestamp-without-tz  info     timestamp without time zone stores no offset
  *   reserved-word         info     a table named with an SQL reserved word (must always be quoted)
  */
 import { drift, severityOrder, sortFindings, unindexedForeignKeys, type Finding, type Severity } from './drift.ts';
-import type { Index, SchemaModel, Table } from '../../common/schema-model.ts';
+import type { Column, Index, SchemaModel, Table } from '../../common/schema-model.ts';
 import { reservedWords } from './sql.ts';
 import { isUniqueColumnSet } from '../../common/relations.ts';
 import { doctor } from './doctor.ts';
@@ -27,6 +30,11 @@ function indexSignature(i: Index): string {
   const using = i.definition?.indexOf(` USING ${i.method} (`) ?? -1;
   const definition = i.definition === null ? '' : using >= 0 ? i.definition.slice(using) : i.definition;
   return `${i.method}\u0000${i.columns.join(',')}\u0000${i.expressions.join(',')}\u0000${i.where ?? ''}\u0000${i.unique}\u0000${definition}`;
+}
+
+/** "integer", or "posint (a domain over bigint)". */
+function typeText(column: Column): string {
+  return column.baseType ? `${column.type} (a domain over ${column.baseType})` : column.type;
 }
 
 export function advise(model: SchemaModel): Finding[] {
@@ -46,8 +54,10 @@ export function advise(model: SchemaModel): Finding[] {
       fk.columns.forEach((name, i) => {
         const column = table.columns.find((c) => c.name === name);
         const referenced = target.columns.find((c) => c.name === fk.referencedColumns[i]);
-        if (column && referenced && column.type !== referenced.type) {
-          findings.push({ severity: 'warning', code: 'fk-type-mismatch', table: table.id, column: name, message: `Column ${table.id}.${name} is ${column.type} but references ${target.id}.${referenced.name}, which is ${referenced.type}: use the same type so joins need no cast.` });
+        // A domain is its base type to a join (its CHECK only limits the values): a posint
+        // column referencing an integer key needs no cast, a bigint-based one does.
+        if (column && referenced && (column.baseType ?? column.type) !== (referenced.baseType ?? referenced.type)) {
+          findings.push({ severity: 'warning', code: 'fk-type-mismatch', table: table.id, column: name, message: `Column ${table.id}.${name} is ${typeText(column)} but references ${target.id}.${referenced.name}, which is ${typeText(referenced)}: use the same type so joins need no cast.` });
         }
       });
     }
@@ -75,9 +85,22 @@ export function advise(model: SchemaModel): Finding[] {
 
 function indexAdvice(table: Table): Finding[] {
   const findings: Finding[] = [];
+  // An exclusion constraint's index (same name) is the constraint: it cannot be dropped alone,
+  // and two with the same columns are different constraints when their operators differ.
+  const exclusions = new Map((table.exclusions ?? []).map((x) => [x.name, x]));
+  const exclusionOf = (index: Index) => (index.name === null ? undefined : exclusions.get(index.name));
   const seen = new Map<string, Index>();
+  const seenExclusion = new Map<string, Index>();
   for (const index of table.indexes) {
     const signature = indexSignature(index);
+    const exclusion = exclusionOf(index);
+    if (exclusion) {
+      const constraint = `${signature}\u0000${exclusion.elements.map((e) => e.operator).join(',')}`;
+      const twin = seenExclusion.get(constraint);
+      if (twin) findings.push({ severity: 'warning', code: 'duplicate-index', table: table.id, message: `Exclusion constraints ${twin.name} and ${index.name} on ${table.id} are identical: drop one.` });
+      else seenExclusion.set(constraint, index);
+      continue;
+    }
     const twin = seen.get(signature);
     if (twin) {
       findings.push({ severity: 'warning', code: 'duplicate-index', table: table.id, message: `Indexes ${twin.name ?? '(unnamed)'} and ${index.name ?? '(unnamed)'} on ${table.id} are identical: drop one.` });
@@ -85,10 +108,17 @@ function indexAdvice(table: Table): Finding[] {
       seen.set(signature, index);
     }
   }
+  // A plain index the same as an exclusion constraint's is the one to drop.
+  const exclusionIndexes = table.indexes.filter((i) => exclusionOf(i));
+  for (const [signature, index] of seen) {
+    const constraint = exclusionIndexes.find((i) => indexSignature(i) === signature);
+    if (constraint) findings.push({ severity: 'warning', code: 'duplicate-index', table: table.id, message: `Index ${index.name ?? '(unnamed)'} on ${table.id} is the same as ${constraint.name}, the index of the exclusion constraint ${constraint.name}: drop ${index.name ?? 'it'}.` });
+  }
   // Only plain btree indexes over columns (no definition): an operator class, a collation,
-  // DESC or INCLUDE columns make an index serve other queries than its columns say.
+  // DESC or INCLUDE columns make an index serve other queries than its columns say. An
+  // exclusion constraint's index is never the one to drop.
   for (const index of table.indexes) {
-    if (index.unique || index.primary || index.where || index.expressions.length || index.method !== 'btree' || index.definition !== null) continue;
+    if (index.unique || index.primary || index.where || index.expressions.length || index.method !== 'btree' || index.definition !== null || exclusionOf(index)) continue;
     const wider = table.indexes.find((other) => other !== index && other.method === 'btree' && !other.where && other.expressions.length === 0 && other.definition === null &&
       other.columns.length > index.columns.length && index.columns.every((c, i) => other.columns[i] === c));
     if (wider) {

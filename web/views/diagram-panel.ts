@@ -50,7 +50,7 @@ const columnsSection: TableSection = ({ table: t, schema }) => {
         uniqueCols.has(c.name) && !pk.has(c.name) ? h('span', { class: 'key key-uq', title: 'Unique' }, 'UQ') : null,
         c.property && c.property !== c.name ? h('div', { class: 'muted small' }, `property ${c.property}`) : null,
       ),
-      h('td', { class: 'col-type' }, h('span', { class: 'mono' }, c.type), c.nullable ? h('span', { class: 'muted small' }, ' null') : null,
+      h('td', { class: 'col-type' }, h('span', { class: 'mono', title: c.baseType ? `Domain over ${c.baseType}` : null }, c.type), c.nullable ? h('span', { class: 'muted small' }, ' null') : null,
         c.enum ? h('div', { class: 'muted small', title: (schema.enums.find((e) => e.id === c.enum || e.name === c.enum)?.values ?? []).join(', ') }, `enum ${c.enum}`) : null,
         c.default ? h('div', { class: 'muted small mono', title: 'Default' }, `= ${c.default}`) : null,
         c.generated ? h('div', { class: 'muted small' }, c.generated) : null,
@@ -109,7 +109,8 @@ const indexesSection: TableSection = ({ table: t }) => t.indexes.length ? h('sec
     h('span', { class: 'mono' }, i.name ?? '(unnamed)'),
     h('div', { class: 'muted small' },
       h('span', { class: 'mono' }, `(${[...i.columns, ...i.expressions].join(', ')})`),
-      i.primary ? ' · primary' : i.unique ? ' · unique' : '', i.method && i.method !== 'btree' ? ` · ${i.method}` : '', i.where ? ` · where ${i.where}` : ''),
+      i.primary ? ' · primary' : i.unique ? ' · unique' : '', i.method && i.method !== 'btree' ? ` · ${i.method}` : '', i.where ? ` · where ${i.where}` : '',
+      t.exclusions?.some((x) => x.name === i.name) ? ' · exclusion constraint' : ''),
   ))),
 ) : null;
 
@@ -117,8 +118,12 @@ const checksSection: TableSection = ({ table: t }) => t.checks.length
   ? h('section', null, h('h3', null, 'Checks'), h('ul', { class: 'plain' }, t.checks.map((c) => h('li', null, h('span', { class: 'mono small' }, c.expression), c.name ? h('span', { class: 'muted small' }, ` ${c.name}`) : null))))
   : null;
 
+const exclusionsSection: TableSection = ({ table: t }) => t.exclusions?.length
+  ? h('section', null, h('h3', null, 'Exclusion constraints'), h('ul', { class: 'plain' }, t.exclusions.map((x) => h('li', null, h('span', { class: 'mono small' }, x.definition), h('span', { class: 'muted small' }, ` ${x.name}`)))))
+  : null;
+
 /** The sections of a table's details, in order. Add one with `tableSections.push(fn)`. */
-export const tableSections: TableSection[] = [findingsSection, columnsSection, relationsSection, keysSection, indexesSection, checksSection, ({ table }) => cascadeSection(table)];
+export const tableSections: TableSection[] = [findingsSection, columnsSection, relationsSection, keysSection, indexesSection, checksSection, exclusionsSection, ({ table }) => cascadeSection(table)];
 
 export interface Panel {
   element: HTMLElement;
