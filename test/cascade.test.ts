@@ -15,7 +15,8 @@ import { ScratchDatabases, fingerprint, fixturesRoot, relscope, setupFixtureData
 import { createContext, prepareDemo, type AppContext } from '../server/context.ts';
 import { previewCascade } from '../server/cascade/preview.ts';
 import { createApi } from '../server/api.ts';
-import type { CascadeReport } from '../common/cascade-types.ts';
+import { formatCascadeText, type CascadeReport } from '../common/cascade-types.ts';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { UserError } from '../server/errors.ts';
 
 const dbs = new ScratchDatabases();
@@ -154,6 +155,105 @@ describe.each(dbs.kinds())('cascade preview on the doctor fixture (%s database)'
       expect(deleted.error).toBeNull();
       expect(deletedOf(book1)).toEqual(deleted.gone);
     } finally {
+      await ctx.close();
+    }
+  });
+});
+
+/**
+ * MikroORM's em.remove() + flush inside a transaction that is rolled back: rows gone per table,
+ * or the error. Table-per-type entities are deleted from their hierarchy's root table.
+ */
+async function ormRemove(orm: MikroORM, log: string[], entity: string, id: number): Promise<{ gone: Record<string, number>; error: string | null; sql: string[] }> {
+  const em = orm.em.fork();
+  const tables = (await em.execute<{ id: string }[]>(`select n.nspname || '.' || c.relname as id from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind = 'r' and n.nspname = 'public' order by 1`)).map((r) => r.id);
+  const count = async () => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, Number((await em.execute<{ n: string }[]>(`select count(*) as n from ${t}`))[0]!.n)] as const)));
+  await em.begin();
+  const sql: string[] = [];
+  let error: string | null = null;
+  let before: Record<string, number> = {};
+  let after: Record<string, number> = {};
+  try {
+    before = await count();
+    const row = await em.findOneOrFail(entity as never, id) as object;
+    em.remove(row);
+    log.length = 0;
+    try {
+      await em.flush();
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    sql.push(...log.filter((m) => /\bdelete\b/i.test(m)).map((m) => m.replace(/\x1b\[[0-9;]*m/g, '')));
+    after = error ? before : await count();
+  } finally {
+    await em.rollback().catch(() => {});
+  }
+  const gone: Record<string, number> = {};
+  for (const k of Object.keys(before)) if (before[k] !== after[k]) gone[k] = Math.abs(before[k]! - after[k]!);
+  return { gone, error, sql };
+}
+
+describe.each(dbs.kinds())('cascade preview with table-per-type inheritance (%s database)', (kind) => {
+  it('starts a TPT child\'s delete at its root table\'s row, as em.remove() does, and counts what it removes', async () => {
+    const db = await dbs.fresh(kind, 'cascade-tpt');
+    await setupFixtureDatabase(join(fixturesRoot, 'cascade-tpt'), db.url);
+    const { entities } = await import('./fixtures/cascade-tpt/entities.ts');
+    const ctx = await context(kind, db.url, entities);
+    const log: string[] = [];
+    const orm = await MikroORM.init({ entities, clientUrl: db.url, pool: { min: 0, max: 1 }, ensureDatabase: false, debug: ['query'], colors: false, logger: (m) => log.push(m) });
+    try {
+      const before = await fingerprint(db.url);
+      const cases = [
+        { entity: 'Article', id: 1 }, // content 1 and what references it: content_tags, taggable
+        { entity: 'FeatureArticle', id: 2 }, // two levels up: article 2, content 2 and their dependents
+        { entity: 'Content', id: 1 }, // the root, by the key of an Article: its article row by the FK's cascade
+        { entity: 'Video', id: 3 },
+      ];
+      const reports: CascadeReport[] = [];
+      for (const c of cases) reports.push(await previewCascade(ctx, { entity: c.entity, id: String(c.id) }));
+      expect(await fingerprint(db.url), 'the preview changed the database').toEqual(before);
+      for (const [i, c] of cases.entries()) {
+        const real = await ormRemove(orm, log, c.entity, c.id);
+        expect(real.error, `${c.entity} ${c.id}`).toBeNull();
+        // MikroORM 7 deletes every TPT entity with one DELETE on the root table.
+        expect(real.sql.map((m) => /delete from "(\w+)"/.exec(m)?.[1]), `${c.entity} ${c.id}`).toEqual(['content']);
+        expect(deletedOf(reports[i]!), `${c.entity} ${c.id}`).toEqual(real.gone);
+        expect(reports[i]!.blocked).toEqual([]);
+      }
+      expect(deletedOf(reports[0]!)).toEqual({ 'public.content': 1, 'public.article': 1, 'public.content_tags': 2, 'public.taggable': 3, 'public.citation': 2 });
+
+      // The tree: the entity's row, its parent rows (deleted by the ORM) with their dependents under them.
+      const article = reports[0]!;
+      expect(article.tpt).toEqual({ table: 'public.content', entity: 'Content', key: { id: '1' }, chain: ['public.article', 'public.content'] });
+      expect(article.root).toMatchObject({ table: 'public.article', entity: 'Article', rows: 1 });
+      const parent = article.root.children[0]!;
+      expect(parent).toMatchObject({ table: 'public.content', entity: 'Content', tpt: 'parent', action: 'delete', rows: 1, by: 'orm', orm: 'remove', database: null, disagreement: null });
+      expect(parent.children.map((n) => `${n.table} ${n.rows}`)).toEqual(['public.content_tags 2', 'public.taggable 3']);
+      expect(article.root.children.slice(1).map((n) => `${n.table} ${n.rows}`)).toEqual(['public.citation 2']);
+      const feature = reports[1]!;
+      expect(feature.tpt!.chain).toEqual(['public.feature_article', 'public.article', 'public.content']);
+      expect(feature.root.children[0]).toMatchObject({ table: 'public.article', tpt: 'parent', children: [{ table: 'public.content', tpt: 'parent' }, { table: 'public.citation', rows: 1 }] });
+      // The root by a child's key: the child row is the same entity's, removed through its key's cascade.
+      const content = reports[2]!;
+      expect(content.tpt).toBeNull();
+      expect(content.root.children.find((n) => n.table === 'public.article')).toMatchObject({ tpt: 'child', action: 'delete', rows: 1, database: 'cascade', orm: 'remove', by: 'both', disagreement: null });
+      expect(deletedOf(content)).toEqual(deletedOf(article));
+      const text = formatCascadeText(article);
+      expect(text).toMatch(/Article extends Content by table-per-type \(public\.article → public\.content\): MikroORM's em\.remove\(\) deletes the public\.content row \(id=1\)/);
+      expect(text).toMatch(/public\.content \(Content\) as its TPT parent row \(id\): delete 1 row by ORM/);
+
+      // Article 4 is pinned: the pin's RESTRICT on content refuses em.remove()'s DELETE.
+      const pinned = await previewCascade(ctx, { entity: 'Article', id: '4' });
+      const refused = await ormRemove(orm, log, 'Article', 4);
+      expect(refused.error).toMatch(/foreign key/);
+      expect(pinned.blocked).toEqual([{ table: 'public.pin', columns: ['content_id'], references: 'public.content', rows: 1, rule: 'restrict' }]);
+      expect(formatCascadeText(pinned)).toMatch(/1 row\(s\) of public\.pin\(content_id\) reference public\.content \(ON DELETE RESTRICT\)/);
+
+      // Id 3 is a Video: there is no Article 3 to remove.
+      await expect(previewCascade(ctx, { entity: 'Article', id: '3' })).rejects.toThrow('No Article with id = 3 in public.article.');
+      expect(await fingerprint(db.url)).toEqual(before);
+    } finally {
+      await orm.close(true);
       await ctx.close();
     }
   });

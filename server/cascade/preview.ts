@@ -11,6 +11,13 @@
  * inside BEGIN READ ONLY ... ROLLBACK with SET LOCAL statement_timeout (on the embedded
  * database, which ignores statement_timeout, a watchdog restarts it at the timeout).
  * Triggers and rules are not simulated: FK actions only.
+ *
+ * Table-per-type inheritance: MikroORM 7 removes a TPT entity with one DELETE on its
+ * hierarchy's root table (ChangeSetPersister.executeDeletes deletes `meta.root`), and each
+ * child table's primary key, an FK to its parent's with ON DELETE CASCADE, takes the rest. So
+ * for a TPT child the counting starts at the root table's row with the same key (only when the
+ * entity's own row, and every level between, exists), and the tree shows each parent row as
+ * deleted by the ORM. A TPT child table reached from its parent is marked as the same entity's row.
  */
 import type pg from 'pg';
 import type { AppContext } from '../context.ts';
@@ -18,7 +25,7 @@ import { UserError } from '../errors.ts';
 import { dbModel, ormModel } from '../schema/load.ts';
 import { quoteIdent, quoteTable } from '../schema/sql.ts';
 import { deleteSides, inverseOf } from '../schema/doctor.ts';
-import type { EntityDeclaration, ForeignKey, ReferentialAction, SchemaModel, Table } from '../../common/schema-model.ts';
+import type { EntityDeclaration, ForeignKey, SchemaModel, Table } from '../../common/schema-model.ts';
 import type { CascadeActor, CascadeNode, CascadeReport, CascadeTotal } from '../../common/cascade-types.ts';
 
 export const cascadeTimeoutMs = 15_000;
@@ -109,6 +116,40 @@ function resolveEntity(orm: SchemaModel, raw: unknown, field: string): EntityDec
   return found;
 }
 
+/** One level of a TPT hierarchy above the entity: its table, its parent's, and the FK between them (null when the database lacks it). */
+interface TptLink {
+  child: Table;
+  parent: Table;
+  parentEntity: string;
+  fk: ForeignKey | null;
+}
+
+const sameColumns = (a: string[], b: string[]) => a.length === b.length && a.every((c) => b.includes(c));
+
+/** The FK from a TPT child table's primary key to its parent table's, as the database has it. */
+function tptForeignKey(child: Table, parent: string): ForeignKey | null {
+  const pk = child.primaryKey?.columns ?? [];
+  return child.foreignKeys.find((fk) => fk.references === parent && pk.length > 0 && sameColumns(fk.columns, pk)) ?? null;
+}
+
+/** The entity's table and its TPT parents' up to the hierarchy's root, from the ORM model's Table.inheritance. */
+function tptChain(orm: SchemaModel, tables: Map<string, Table>, table: Table, entity: string): TptLink[] {
+  const ormTables = new Map(orm.tables.map((t) => [t.id, t]));
+  const links: TptLink[] = [];
+  const seen = new Set([table.id]);
+  let current = table;
+  for (;;) {
+    const inheritance = ormTables.get(current.id)?.inheritance;
+    if (inheritance?.kind !== 'tpt' || seen.has(inheritance.parentTable)) return links;
+    const parent = tables.get(inheritance.parentTable);
+    if (!parent) throw new UserError(`${entity} extends ${inheritance.parentEntity} (table-per-type), whose table ${inheritance.parentTable} is not in the database: em.remove() would delete from it.`);
+    if ((parent.primaryKey?.columns.length ?? 0) !== (current.primaryKey?.columns.length ?? 0)) return links;
+    links.push({ child: current, parent, parentEntity: inheritance.parentEntity, fk: tptForeignKey(current, parent.id) });
+    seen.add(parent.id);
+    current = parent;
+  }
+}
+
 const tuple = (alias: string, columns: string[]) => (columns.length === 1 ? `${alias}.${quoteIdent(columns[0]!)}` : `(${columns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ')})`);
 const list = (columns: string[]) => columns.map(quoteIdent).join(', ');
 
@@ -122,6 +163,18 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
   if (!root) throw new UserError(`${names.entity}: ${entity.name}'s table ${entity.table} is not in the database.`);
   const properties = new Map((orm.tables.find((t) => t.id === root.id)?.columns ?? []).filter((c) => c.property).map((c) => [c.property!, c.name]));
   const key = parseKey(input.id, root, entity.name, names.id, properties);
+  // A TPT child: MikroORM deletes the row of the hierarchy's root table with the same key.
+  const chain = tptChain(orm, tables, root, entity.name);
+  const keys = new Map<string, Record<string, string>>([[root.id, key]]);
+  for (const link of chain) {
+    const childKey = keys.get(link.child.id)!;
+    const from = link.fk?.columns ?? link.child.primaryKey!.columns;
+    const to = link.fk?.referencedColumns ?? link.parent.primaryKey!.columns;
+    keys.set(link.parent.id, Object.fromEntries(to.map((c, i) => [c, childKey[from[i]!]!])));
+  }
+  const start = chain.length ? chain[chain.length - 1]!.parent : root;
+  const notCounted: string[] = [];
+  for (const link of chain) if (!link.fk) notCounted.push(`${link.child.id} has no FK on its primary key to ${link.parent.id}: MikroORM deletes the ${link.parent.id} row, and nothing in the database removes the ${link.child.id} row with it`);
 
   // Every FK, by the table it references.
   const incoming = new Map<string, Edge[]>();
@@ -130,8 +183,8 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
     incoming.set(fk.references, [...(incoming.get(fk.references) ?? []), { child, fk, parent: fk.references }]);
   }
   // Tables a DELETE reaches through ON DELETE CASCADE, in an order where parents come first.
-  const reached = new Set<string>([root.id]);
-  const queue = [root.id];
+  const reached = new Set<string>([start.id]);
+  const queue = [start.id];
   while (queue.length) {
     const id = queue.shift()!;
     for (const e of incoming.get(id) ?? []) if (e.fk.onDelete === 'cascade' && !reached.has(e.child.id)) {
@@ -140,10 +193,9 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
     }
   }
   const order: string[] = [];
-  const notCounted: string[] = [];
   const pending = new Set(reached);
   while (pending.size) {
-    const ready = [...pending].filter((id) => id === root.id || [...pending].every((p) => p === id || !(incoming.get(p) ?? []).some((e) => e.fk.onDelete === 'cascade' && e.child.id === id)));
+    const ready = [...pending].filter((id) => id === start.id || [...pending].every((p) => p === id || !(incoming.get(p) ?? []).some((e) => e.fk.onDelete === 'cascade' && e.child.id === id)));
     const next = ready.length ? ready : [[...pending].sort()[0]!];
     if (!ready.length) notCounted.push(`a cascade cycle through ${[...pending].sort().join(', ')}: rows reached only around the cycle are not counted`);
     for (const id of next.sort()) {
@@ -159,8 +211,11 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
     const keep = [...new Set([...(t.primaryKey?.columns ?? []), ...(incoming.get(id) ?? []).flatMap((e) => e.fk.referencedColumns)])];
     const select = `select t.ctid as ${ctidCol}${keep.length ? `, ${keep.map((c) => `t.${quoteIdent(c)}`).join(', ')}` : ''} from ${quoteTable(t)} t`;
     let base: string;
-    if (id === root.id) {
-      base = `${select} where ${root.primaryKey!.columns.map((c) => { params.push(key[c]!); return `t.${quoteIdent(c)} = $${params.length}`; }).join(' and ')}`;
+    if (id === start.id) {
+      const match = (alias: string, table: Table) => table.primaryKey!.columns.map((c) => { params.push(keys.get(table.id)![c]!); return `${alias}.${quoteIdent(c)} = $${params.length}`; }).join(' and ');
+      // A TPT child's root row counts only when the entity's own row (and every level between) exists.
+      const levels = chain.map((link) => ` and exists (select 1 from ${quoteTable(link.child)} c where ${match('c', link.child)})`).join('');
+      base = `${select} where ${match('t', start)}${levels}`;
     } else {
       const conds = (order.slice(0, order.indexOf(id)).flatMap((p) => (incoming.get(p) ?? []).filter((e) => e.child.id === id && e.fk.onDelete === 'cascade'))
         .map((e) => `${tuple('t', e.fk.columns)} in (select ${list(e.fk.referencedColumns)} from ${alias.get(e.parent)})`));
@@ -208,18 +263,43 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
     return { child, prop, inverse, sides: deleteSides(child, prop, inverse ?? undefined, edge.fk.onDelete, notNull) };
   };
 
+  // TPT: a child table reached from its parent by its key is the same entity's row; the links of
+  // the entity's own chain are shown upwards (parent rows the ORM deletes) instead.
+  const ormTables = new Map(orm.tables.map((t) => [t.id, t]));
+  const chainFks = new Set(chain.map((link) => link.fk).filter((fk): fk is ForeignKey => !!fk));
+  const tptChild = (edge: Edge) => {
+    const inheritance = ormTables.get(edge.child.id)?.inheritance;
+    return inheritance?.kind === 'tpt' && inheritance.parentTable === edge.parent && sameColumns(edge.fk.columns, edge.child.primaryKey?.columns ?? []);
+  };
+  const hierarchyRoot = (table: string) => {
+    const seen = new Set<string>();
+    let id = table;
+    for (let inheritance = ormTables.get(id)?.inheritance; inheritance?.kind === 'tpt' && !seen.has(id); inheritance = ormTables.get(id)?.inheritance) {
+      seen.add(id);
+      id = inheritance.parentTable;
+    }
+    return id;
+  };
+
   const totals: CascadeTotal[] = order.map((id, i) => ({ table: id, entity: byTable.get(id)?.name ?? null, deleted: n(i), nulled: 0 }));
   const blocked: CascadeReport['blocked'] = [];
   let disagreements = 0;
-  const expanded = new Set<string>([root.id]);
+  const expanded = new Set<string>([root.id, ...chain.map((link) => link.parent.id)]);
   const nodeFor = (table: string): CascadeNode[] => {
     const children: CascadeNode[] = [];
     for (const { edge, index } of edgeCounts.filter((x) => x.edge.parent === table)) {
       const rows = n(index);
       const rule = edge.fk.onDelete;
-      const o = ormSide(edge);
-      const ormAction = o.sides?.orm ?? null;
-      if (rows === 0 && !(o.sides?.disagreement)) continue;
+      // The entity's own row in a child table of its chain: it is the tree's root or a parent above.
+      if (chainFks.has(edge.fk) && rule === 'cascade') continue;
+      const tpt = tptChild(edge);
+      const o = tpt ? { child: entities.get(ormTables.get(edge.child.id)?.entity ?? '') ?? byTable.get(edge.child.id) ?? null, prop: null, inverse: null, sides: null } : ormSide(edge);
+      // MikroORM deletes a TPT entity from its root table only and counts on each child key's ON DELETE CASCADE.
+      const ormAction = tpt ? 'remove' : o.sides?.orm ?? null;
+      const tptDisagreement = tpt && rule !== 'cascade'
+        ? `MikroORM deletes ${o.child?.name ?? edge.child.id} entities from ${hierarchyRoot(edge.parent)} only and counts on ON DELETE CASCADE on ${edge.child.id}(${edge.fk.columns.join(', ')}) to remove its ${edge.child.id} row; with ${rule.toUpperCase()} the delete fails`
+        : null;
+      if (rows === 0 && !(tpt ? tptDisagreement : o.sides?.disagreement)) continue;
       const notNull = edge.fk.columns.some((c) => edge.child.columns.find((x) => x.name === c)?.nullable === false);
       const action = rule === 'cascade' ? 'delete' : rule === 'set null' ? 'set null' : rule === 'set default' ? 'set default' : 'blocks';
       if ((action === 'set null' || action === 'set default') && !(action === 'set null' && notNull)) {
@@ -234,7 +314,7 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
       const ormActs = ormAction === 'remove' || ormAction === 'set null';
       const by: CascadeActor = dbActs && ormActs ? 'both' : dbActs ? 'database' : ormActs ? 'orm' : 'nobody';
       // A plain pivot table (no entity) has no ORM side: MikroORM leaves its rows to the database.
-      const disagreement = o.sides?.disagreement ?? null;
+      const disagreement = tpt ? tptDisagreement : o.sides?.disagreement ?? null;
       if (disagreement) disagreements++;
       const node: CascadeNode = {
         table: edge.child.id,
@@ -247,6 +327,7 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
         by,
         disagreement,
         children: [],
+        ...(tpt ? { tpt: 'child' as const } : {}),
       };
       if (action === 'delete' && rows > 0) {
         if (expanded.has(edge.child.id)) node.expandedAbove = true;
@@ -259,12 +340,36 @@ export async function previewCascade(ctx: AppContext, input: CascadeInput, names
     }
     return children;
   };
-  const rootNode: CascadeNode = { table: root.id, entity: entity.name, via: null, action: 'delete', rows: n(0), database: null, orm: null, by: 'nobody', disagreement: null, children: [] };
-  rootNode.children = nodeFor(root.id);
+  // The entity's TPT parent rows: em.remove() deletes them (the root's by its DELETE, the
+  // levels between by their keys' cascade), listed first under the row they extend.
+  const rowsOf = (table: string) => (order.includes(table) ? n(order.indexOf(table)) : n(0));
+  const levelNodes = (level: number): CascadeNode[] => {
+    const link = chain[level];
+    const table = level === 0 ? root.id : chain[level - 1]!.parent.id;
+    if (!link) return nodeFor(table);
+    // The parent first: what it lists is expanded there, and later paths to it say so.
+    const parentNode: CascadeNode = {
+      table: link.parent.id,
+      entity: link.parentEntity,
+      via: { parent: link.child.id, columns: link.fk?.referencedColumns ?? link.parent.primaryKey!.columns, property: null, inverseProperty: null },
+      action: 'delete',
+      rows: rowsOf(link.parent.id),
+      database: null,
+      orm: 'remove',
+      by: 'orm',
+      disagreement: null,
+      children: levelNodes(level + 1),
+      tpt: 'parent',
+    };
+    return [parentNode, ...nodeFor(table)];
+  };
+  const rootNode: CascadeNode = { table: root.id, entity: entity.name, via: null, action: 'delete', rows: rowsOf(root.id), database: null, orm: null, by: 'nobody', disagreement: null, children: [] };
+  rootNode.children = levelNodes(0);
   return {
     entity: entity.name,
     table: root.id,
     key,
+    tpt: chain.length ? { table: start.id, entity: chain[chain.length - 1]!.parentEntity, key: keys.get(start.id)!, chain: [root.id, ...chain.map((link) => link.parent.id)] } : null,
     root: rootNode,
     totals: totals.filter((t) => t.deleted || t.nulled),
     blocked,

@@ -6,7 +6,7 @@
 import { h, mount, type Child } from '../dom.ts';
 import { errorBox, spinner, copyText } from '../ui.ts';
 import { api, type Finding, type Table } from '../api.ts';
-import type { CascadeNode, CascadeReport } from '../../common/cascade-types.ts';
+import { blockedTarget, tptSentence, type CascadeNode, type CascadeReport } from '../../common/cascade-types.ts';
 
 /** Why and fix of a relationship finding, folded; nothing for other findings. */
 export function findingExtras(f: Finding): Child {
@@ -28,9 +28,11 @@ function nodeView(node: CascadeNode): HTMLElement {
   return h('li', { class: `cascade-node${node.disagreement ? ' cascade-disagree' : ''}`, 'data-table': node.table },
     h('div', { class: 'cascade-line' },
       h('span', { class: 'mono' }, node.table.replace(/^public\./, '')),
-      node.via ? h('span', { class: 'muted small mono' }, `via ${node.via.columns.join(', ')}${node.via.inverseProperty ? ` · ${node.via.inverseProperty}` : ''}`) : null,
+      node.tpt === 'parent' ? h('span', { class: 'muted small', title: 'em.remove() deletes a table-per-type entity from its root table' }, `TPT parent row (${node.via!.columns.join(', ')})`)
+        : node.via ? h('span', { class: 'muted small mono' }, `via ${node.via.columns.join(', ')}${node.via.inverseProperty ? ` · ${node.via.inverseProperty}` : ''}${node.tpt === 'child' ? ' · TPT child row' : ''}`) : null,
       h('span', { class: `tag ${node.action === 'delete' ? 'tag-warn' : node.action === 'blocks' ? 'tag-bad' : ''}` }, what),
-      node.via ? h('span', { class: 'tag', title: `database ON DELETE ${node.database ?? '-'}; ORM on em.remove(): ${node.orm ?? '-'} (loaded entities only)` }, `by ${actor[node.by]}`) : null,
+      node.tpt === 'parent' ? h('span', { class: 'tag', title: 'MikroORM deletes a TPT entity from its root table; the child tables\' keys cascade' }, `by ${actor[node.by]}`)
+        : node.via ? h('span', { class: 'tag', title: `database ON DELETE ${node.database ?? '-'}; ORM on em.remove(): ${node.orm ?? '-'} (loaded entities only)` }, `by ${actor[node.by]}`) : null,
       node.expandedAbove ? h('span', { class: 'muted small' }, 'its cascades are above') : null,
     ),
     node.disagreement ? h('div', { class: 'cascade-warning', role: 'note' }, '⚠ ORM and database disagree: ', node.disagreement) : null,
@@ -39,13 +41,15 @@ function nodeView(node: CascadeNode): HTMLElement {
 }
 
 export function cascadeReportView(report: CascadeReport): HTMLElement {
+  const tpt = tptSentence(report);
   return h('div', { class: 'cascade-report', 'data-testid': 'cascade-report' },
+    tpt ? h('p', { class: 'muted small', 'data-testid': 'cascade-tpt' }, tpt) : null,
     h('ul', { class: 'cascade-tree cascade-root' }, nodeView(report.root)),
     h('table', { class: 'columns cascade-totals' },
       h('thead', null, h('tr', null, h('th', null, 'table'), h('th', null, 'deleted'), h('th', null, 'set null'))),
       h('tbody', null, report.totals.map((t) => h('tr', null, h('td', { class: 'mono' }, t.table), h('td', null, t.deleted.toLocaleString('en')), h('td', null, t.nulled ? t.nulled.toLocaleString('en') : ''))))),
     report.blocked.length ? h('div', { class: 'cascade-warning' }, 'A plain DELETE would fail: ',
-      report.blocked.map((b) => `${plural(b.rows, 'row')} of ${b.table}(${b.columns.join(', ')}) reference it (ON DELETE ${b.rule.toUpperCase()}${b.rule === 'set null' ? ' on NOT NULL' : ''})`).join('; ')) : null,
+      report.blocked.map((b) => `${plural(b.rows, 'row')} of ${b.table}(${b.columns.join(', ')}) reference ${blockedTarget(report, b.references)} (ON DELETE ${b.rule.toUpperCase()}${b.rule === 'set null' ? ' on NOT NULL' : ''})`).join('; ')) : null,
     h('p', { class: 'muted small' },
       `${plural(report.disagreements, 'disagreement')} between the ORM and the database. ${report.method}; ${Math.round(report.tookMs)} ms. Nothing was deleted.`),
     report.notCounted.map((n) => h('p', { class: 'muted small' }, `Not counted: ${n}`)),
