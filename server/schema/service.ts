@@ -173,16 +173,17 @@ export async function tableRows(ctx: ModelContext & Pick<AppContext, 'withClient
   });
 }
 
-/**
- * Drift notes for a Markdown export of `schemas`: `true` or `false` as decided by a flag (or
- * recorded in a file `check` remakes); `'auto'` turns them on when the database holds any of
- * the ORM's tables in those schemas.
- */
 /** Whether the database holds any of the ORM model's tables (what drift's 'auto' asks). */
 export function databaseHoldsOrmTables(orm: SchemaModel, db: SchemaModel): boolean {
   const dbIds = new Set(db.tables.map((t) => t.id));
   return orm.tables.some((t) => dbIds.has(t.id));
 }
+
+/**
+ * Drift notes for a Markdown export of `schemas`: `true` or `false` as decided by a flag (or
+ * recorded in a file `check` remakes); `'auto'` turns them on when the database holds any of
+ * the ORM's tables in those schemas.
+ */
 
 export async function exportDrift(ctx: ModelContext, format: string, schemas: string[] | null, wanted: boolean | 'auto'): Promise<{ enabled: boolean; findings: Finding[] | null }> {
   if (format !== 'markdown' || wanted === false) return { enabled: false, findings: null };
