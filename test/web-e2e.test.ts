@@ -27,6 +27,19 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
+const inFlight = new Set<{ path: string; since: number }>();
+
+/** waitForSelector that, when it times out, says which server requests were still in flight and for how long. */
+async function waitOrExplain(p: Page, selector: string, timeout: number): Promise<void> {
+  try {
+    await p.waitForSelector(selector, { timeout });
+  } catch (error) {
+    const now = performance.now();
+    const open = [...inFlight].map((r) => `${r.path} (${Math.round(now - r.since)} ms)`).join(', ') || 'none';
+    const waiting = [...(browserPending.get(p) ?? [])].map((u) => new URL(u).pathname + new URL(u).search).join(', ') || 'none';
+    throw new Error(`${(error as Error).message.split('\n')[0]}; server requests in flight: ${open}; the page's requests not answered: ${waiting}`);
+  }
+}
 
 async function openContext(colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserContext> {
   const c = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme, acceptDownloads: true });
@@ -34,7 +47,15 @@ async function openContext(colorScheme: 'light' | 'dark' = 'light'): Promise<Bro
   return c;
 }
 
+/** The browser's requests not yet answered, per page (named in a failure, with the server's). */
+const browserPending = new Map<Page, Set<string>>();
+
 function watch(p: Page): Page {
+  const pending = new Set<string>();
+  browserPending.set(p, pending);
+  p.on('request', (r) => pending.add(r.url()));
+  p.on('requestfinished', (r) => pending.delete(r.url()));
+  p.on('requestfailed', (r) => pending.delete(r.url()));
   p.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
   p.on('console', (msg) => {
     if (msg.type() === 'error' && !/status of (4|5)\d\d/.test(msg.text())) pageErrors.push(`console: ${msg.text()}`);
@@ -74,8 +95,15 @@ beforeAll(async () => {
   await ensureWebBuilt({ quiet: true });
   ctx = await contextFor(target);
   const app = createApp(ctx, { webRoot });
+  // The server's requests in flight, named in a failure (a wait that times out says what the server was doing).
+  const tracked = (request: Request) => {
+    const entry = { path: new URL(request.url).pathname + new URL(request.url).search, since: performance.now() };
+    inFlight.add(entry);
+    const done = () => inFlight.delete(entry);
+    return Promise.resolve(app.fetch(request)).then((response) => { done(); return response; }, (error: unknown) => { done(); throw error; });
+  };
   server = await new Promise<ServerType>((ready) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready(s));
+    const s = serve({ fetch: tracked, port: 0, hostname: '127.0.0.1' }, () => ready(s));
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Playwright gives each launch a fresh temporary profile of its own.
@@ -353,7 +381,7 @@ describe('web page (e2e, Chromium)', () => {
     await page.fill('[data-testid="cascade-id"]', '1');
     await page.click('[data-testid="cascade-run"]');
     // The report, or the error the page shows instead (whose text then fails the test, not a timeout).
-    await page.waitForSelector('[data-testid="cascade-report"], [data-testid="cascade-section"] .error-box', { timeout: 60_000 });
+    await waitOrExplain(page, '[data-testid="cascade-report"], [data-testid="cascade-section"] .error-box', 60_000);
     expect(await page.$('[data-testid="cascade-section"] .error-box') && await page.textContent('[data-testid="cascade-section"] .error-box')).toBeNull();
     const report = (await page.textContent('[data-testid="cascade-report"]')) ?? '';
     expect(report).toMatch(/User\.comments declares no remove cascade/);
