@@ -396,6 +396,23 @@ describe('web page (e2e, Chromium)', () => {
     expect(await page.textContent('[data-testid="lint-list"] [data-testid="finding-extra"] pre')).toMatch(/p\.(oneToMany|manyToOne|oneToOne|manyToMany)\(/);
   });
 
+  it('keeps the delete preview\'s field focused when the panel is drawn again mid-typing (lint arriving)', async () => {
+    const typing = watch(await context.newPage());
+    let release!: () => void;
+    const lintHeld = new Promise<void>((resolve) => { release = resolve; });
+    await typing.route('**/api/lint**', async (route) => { await lintHeld; await route.continue(); });
+    await typing.goto(`${base}/diagram?table=public.users`);
+    await typing.waitForSelector('[data-testid="cascade-section"]');
+    await typing.click('[data-testid="cascade-id"]');
+    await typing.keyboard.type('1');
+    const lintTab = await typing.textContent('[data-testid="panel-tab-lint"]');
+    release(); // lint arrives: the panel is drawn again with its count
+    await typing.waitForFunction((before) => document.querySelector('[data-testid="panel-tab-lint"]')?.textContent !== before, lintTab);
+    await typing.keyboard.type('2');
+    expect(await typing.inputValue('[data-testid="cascade-id"]')).toBe('12');
+    await typing.close();
+  });
+
   it('shows API errors as readable messages, never a blank page', async () => {
     await page.goto(`${base}/diagram?focus=no_such_table`);
     await diagramReady(page);

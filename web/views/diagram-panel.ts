@@ -137,6 +137,8 @@ export interface Panel {
 export function createPanel(ctx: DiagramContext, onToggled: (open: boolean) => void): Panel {
   const element = h('aside', { class: 'side-panel', id: 'side-panel', 'aria-label': 'Details', 'data-testid': 'side-panel' });
   let wanted = false;
+  /** The tab and table the panel showed last (its scroll position is kept while they stay). */
+  let lastShown = '';
   const open = () => wanted || !!ctx.params().table || ctx.params().tab !== 'table';
 
   const findingsList = (findings: Finding[] | null, error: string | null, empty: string, kind: string): HTMLElement => {
@@ -206,6 +208,13 @@ export function createPanel(ctx: DiagramContext, onToggled: (open: boolean) => v
   };
 
   const render = () => {
+    // The panel is drawn again whenever lint, drift or the diagram arrive. What the user is in
+    // the middle of survives it: the focus (and caret) of an element kept across draws (the
+    // delete preview's id field lost the focus mid-word: building the new content moves it out
+    // of the document, so this is read first) and, for the same table and tab, the scroll.
+    const focused = document.activeElement instanceof HTMLElement && element.contains(document.activeElement) ? document.activeElement : null;
+    const caret = focused instanceof HTMLInputElement ? [focused.selectionStart, focused.selectionEnd] as const : null;
+    const oldScrollTop = element.querySelector('.panel-body')?.scrollTop ?? 0;
     const isOpen = open();
     onToggled(isOpen);
     element.hidden = !isOpen;
@@ -225,9 +234,18 @@ export function createPanel(ctx: DiagramContext, onToggled: (open: boolean) => v
     else if (params.tab === 'lint') content = findingsList(ctx.lint(), null, 'No lint findings.', 'lint');
     else if (params.table) content = tableDetails(params.table);
     else content = tableList();
+    const shown = `${params.tab}\u0000${params.table ?? ''}`;
+    const scrollTop = shown === lastShown ? oldScrollTop : 0;
+    lastShown = shown;
+    const body = h('div', { class: 'panel-body' }, content);
     mount(element, h('div', { class: 'panel-head' }, tabBar,
       h('button', { class: 'btn btn-ghost btn-icon panel-close', 'aria-label': 'Close the panel', 'data-testid': 'panel-close', onClick: () => { wanted = false; setParams({ table: null, tab: null }, { replace: true }); render(); } }, icon('close'))),
-    h('div', { class: 'panel-body' }, content));
+    body);
+    if (scrollTop) body.scrollTop = scrollTop;
+    if (focused?.isConnected && document.activeElement !== focused) {
+      focused.focus({ preventScroll: true });
+      if (caret && focused instanceof HTMLInputElement && caret[0] !== null && caret[1] !== null) focused.setSelectionRange(caret[0], caret[1]);
+    }
   };
 
   return {
