@@ -113,7 +113,10 @@ export interface PropertyDeclaration {
   ref?: boolean;
 }
 
-/** A table is named by schema and name; `id` is "schema.name" and is what relations point to. */
+/**
+ * A table is named by schema and name; `id` is "schema.name" (qualifiedId: a part holding a dot
+ * or a double quote is double-quoted, `"a.b".c`) and is what relations point to.
+ */
 export interface Table {
   id: string;
   schema: string;
@@ -399,4 +402,38 @@ export function sortModelInPlace(model: SchemaModel): SchemaModel {
   inPlace(model.enums, (e) => e.id);
   inPlace(model.relations, (r) => r.id);
   return model;
+}
+
+/**
+ * The id of a table or enum type: `schema.name` ("public.posts"). A part that holds a dot or a
+ * double quote is double-quoted (`"a.b".c`, `a."b.c"`) so that ids stay unique: without it the
+ * table c of schema "a.b" and the table "b.c" of schema a were both `a.b.c`, one drawn twice and
+ * one docs page written over the other. Ordinary names are unchanged.
+ */
+export function qualifiedId(schema: string, name: string): string {
+  const part = (s: string) => (/[."]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+  return `${part(schema)}.${part(name)}`;
+}
+
+/** The schema and name of an id made by qualifiedId (the inverse: quoted parts unquoted). */
+export function splitQualifiedId(id: string): { schema: string; name: string } {
+  const parts: string[] = [];
+  let i = 0;
+  while (i <= id.length && parts.length < 2) {
+    if (id[i] === '"') {
+      let part = '';
+      i++;
+      while (i < id.length) {
+        if (id[i] === '"' && id[i + 1] === '"') { part += '"'; i += 2; } else if (id[i] === '"') { i++; break; } else part += id[i++];
+      }
+      parts.push(part);
+      i++; // the dot after it
+    } else {
+      const dot = parts.length === 0 ? id.indexOf('.', i) : -1;
+      const end = dot < 0 ? id.length : dot;
+      parts.push(id.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { schema: '', name: parts[0] ?? id };
 }

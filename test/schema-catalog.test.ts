@@ -13,6 +13,7 @@ import { modelFromEntities } from '../server/schema/from-orm.ts';
 import { drift } from '../server/schema/drift.ts';
 import { advise } from '../server/schema/lint.ts';
 import { renderErDiagram } from '../server/render/mermaid.ts';
+import { renderDocs, type DocsSpec } from '../server/render/docs.ts';
 import { UserError } from '../server/errors.ts';
 
 interface ErDb { getEntities(): Map<string, { alias: string; attributes: { name: string }[] }>; getRelationships(): unknown[] }
@@ -186,6 +187,26 @@ describe.each(targets)('catalog source on $name', (target) => {
       { name: 'note_m_id_m_day_fkey', columns: ['m_id', 'm_day'], references: `${schema}.m`, referencedColumns: ['id', 'day'], onDelete: 'cascade', onUpdate: 'no action' },
     ]);
     expect(model.relations.map((r) => `${r.from} -> ${r.to}`)).toEqual([`${schema}.note -> ${schema}.m`, `${schema}.p -> ${schema}.m`]);
+  });
+
+  it('keeps tables apart whose schema or name holds a dot ("a.b".c and a."b.c" were both a.b.c)', async () => {
+    const dotted = `relscope_dot_${process.pid}`;
+    const model = await inRolledBackTransaction(target.url, async (client) => {
+      await client.query(`create schema ${q(`${dotted}.x`)}; create schema ${dotted};
+        create table ${q(`${dotted}.x`)}.c (id int primary key);
+        create table ${dotted}.${q('x.c')} (id int primary key, c_id int references ${q(`${dotted}.x`)}.c (id));`);
+      return modelFromClient(client, { schemas: [`${dotted}.x`, dotted] });
+    });
+    expect(model.tables.map((t) => t.id)).toEqual([`${dotted}."x.c"`, `"${dotted}.x".c`].sort());
+    const inner = model.tables.find((t) => t.name === 'x.c')!;
+    expect(inner.foreignKeys.map((fk) => fk.references)).toEqual([`"${dotted}.x".c`]);
+    expect(model.relations.map((r) => `${r.from} -> ${r.to}`)).toEqual([`${dotted}."x.c" -> "${dotted}.x".c`]);
+    const spec: DocsSpec = { source: 'db', schemas: null, collapsePivots: false, drift: false, mermaid: 10 };
+    const pages = [...renderDocs({ spec, model, drift: null, rows: { how: 'exact', rows: {} } }).keys()].filter((k) => k.startsWith('tables/'));
+    expect(new Set(pages).size).toBe(2);
+    const { text } = renderErDiagram(model, model.tables.map((t) => t.id), { attributes: true, collapsePivots: false });
+    await mermaid.parse(text);
+    expect((await mermaid.mermaidAPI.getDiagramFromText(text)).db.getEntities().size).toBe(2);
   });
 
   it('tells indexes apart by operator class, collation, DESC and INCLUDE: duplicate-index and redundant-index only for the same index', async () => {

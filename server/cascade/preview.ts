@@ -25,7 +25,7 @@ import { UserError } from '../errors.ts';
 import { dbModel, ormModel } from '../schema/load.ts';
 import { quoteIdent, quoteTable } from '../schema/sql.ts';
 import { deleteSides, inverseOf } from '../schema/doctor.ts';
-import type { EntityDeclaration, ForeignKey, SchemaModel, Table } from '../../common/schema-model.ts';
+import { splitQualifiedId, type EntityDeclaration, type ForeignKey, type SchemaModel, type Table } from '../../common/schema-model.ts';
 import type { CascadeActor, CascadeNode, CascadeReport, CascadeTotal } from '../../common/cascade-types.ts';
 
 export const cascadeTimeoutMs = 15_000;
@@ -111,7 +111,7 @@ function resolveEntity(orm: SchemaModel, raw: unknown, field: string): EntityDec
   if (typeof raw !== 'string' || !raw.trim()) throw new UserError(`${field} is required: one of ${names}.`);
   const wanted = raw.trim();
   const found = entities.find((e) => e.name === wanted) ?? entities.find((e) => e.name.toLowerCase() === wanted.toLowerCase())
-    ?? entities.find((e) => e.table === wanted || e.table!.split('.')[1] === wanted);
+    ?? entities.find((e) => e.table === wanted || splitQualifiedId(e.table!).name === wanted);
   if (!found) throw new UserError(`${field}: unknown entity "${wanted.slice(0, 80)}"; entities: ${names}.`);
   return found;
 }

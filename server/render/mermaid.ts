@@ -19,7 +19,7 @@
  * parts so that every table is drawn with its columns somewhere (for Markdown docs).
  */
 import { UserError } from '../errors.ts';
-import type { Column, Relation, SchemaModel, Table } from '../../common/schema-model.ts';
+import { splitQualifiedId, type Column, type Relation, type SchemaModel, type Table } from '../../common/schema-model.ts';
 import { defaultMermaidSyntax, diagramType, isPlainAttributeWord, portableWordOf, type MermaidSyntax } from '../schema/types.ts';
 import { diagramLimits } from '../../common/mermaid-config.ts';
 import { nameDistance, tablesNamed } from '../../common/names.ts';
@@ -156,7 +156,7 @@ export function tableLabel(table: Table, qualified: boolean): string {
 }
 
 function relationLabel(relation: Relation): string {
-  if (relation.kind === 'm:n') return relation.via ? relation.via.table.slice(relation.via.table.indexOf('.') + 1) : relation.columns.join(', ');
+  if (relation.kind === 'm:n') return relation.via ? splitQualifiedId(relation.via.table).name : relation.columns.join(', ');
   return relation.columns.join(', ');
 }
 

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EntitySchema, type EntityMetadata, type EntityProperty, type MikroORM } from '@mikro-orm/postgresql';
-import type { EntityDeclaration, EntityStyle, PropertyDeclaration } from '../../common/schema-model.ts';
+import { qualifiedId, type EntityDeclaration, type EntityStyle, type PropertyDeclaration } from '../../common/schema-model.ts';
 
 const relationKinds = new Set(['1:1', 'm:1', '1:m', 'm:n']);
 
@@ -55,7 +55,7 @@ export function entityDeclarations(orm: MikroORM, defaultSchema: string): Entity
   const tableOf = (meta: EntityMetadata): string | null => {
     if (meta.virtual || !meta.collection) return null;
     const root = meta.root && meta.root !== meta && meta.root.collection === meta.collection ? meta.root : meta;
-    return `${root.schema ?? defaultSchema}.${root.collection}`;
+    return qualifiedId(root.schema ?? defaultSchema, root.collection);
   };
   const out: EntityDeclaration[] = all.map((meta) => {
     const pks = meta.primaryKeys.map((k) => meta.properties[k as keyof typeof meta.properties] as EntityProperty | undefined).filter((p): p is EntityProperty => !!p);

@@ -15,6 +15,7 @@ import type { DatabaseKind } from '../db/connect.ts';
 import { describeConnectError, type UrlOrigin } from '../db/connect.ts';
 import { DatabaseUnavailableError, UserError, isConnectionError } from '../errors.ts';
 import {
+  qualifiedId,
   schemaModelVersion,
   sortModelInPlace,
   type Check,
@@ -412,8 +413,8 @@ export function buildModel(rows: CatalogRows): SchemaModel {
 
   const columnsByTable = groupBy(rows.columns0, (c) => c.oid, groupBy(rows.columns1, (c) => c.oid));
   const tableName = new Map<number, string>();
-  for (const t of rows.tables) tableName.set(t.oid, `${t.schema}.${t.name}`);
-  for (const t of rows.refTables ?? []) tableName.set(t.oid, `${t.schema}.${t.name}`);
+  for (const t of rows.tables) tableName.set(t.oid, qualifiedId(t.schema, t.name));
+  for (const t of rows.refTables ?? []) tableName.set(t.oid, qualifiedId(t.schema, t.name));
   // Per table, arrays indexed by attnum: cheaper than string-keyed maps at 10,000 columns.
   const byNum = <T>(list: { oid: number; num: number }[], value: (row: never) => T) => {
     const map = new Map<number, T[]>();
@@ -460,7 +461,7 @@ export function buildModel(rows: CatalogRows): SchemaModel {
       const enumRow = enumById.get(c.typid) ?? (base ? enumById.get(base.oid) : undefined);
       let enumId: string | null = null;
       if (enumRow) {
-        enumId = `${enumRow.schema}.${enumRow.name}`;
+        enumId = qualifiedId(enumRow.schema, enumRow.name);
         if (!usedEnums.has(enumId)) usedEnums.set(enumId, { id: enumId, schema: enumRow.schema, name: enumRow.name, values: [...enumRow.labels], native: true });
       }
       const def = c.def;
@@ -527,7 +528,7 @@ export function buildModel(rows: CatalogRows): SchemaModel {
     });
     const fkColumns = new Set(foreignKeys.flatMap((fk) => fk.columns));
     const table: Table = {
-      id: `${t.schema}.${t.name}`,
+      id: qualifiedId(t.schema, t.name),
       schema: t.schema,
       name: t.name,
       kind: kinds[t.kind] ?? 'table',
@@ -546,7 +547,7 @@ export function buildModel(rows: CatalogRows): SchemaModel {
   });
   // Enums declared in the schemas read are listed even when no column uses them yet.
   for (const e of rows.enums) {
-    const id = `${e.schema}.${e.name}`;
+    const id = qualifiedId(e.schema, e.name);
     if (tableSchemas.has(e.schema) && !usedEnums.has(id)) usedEnums.set(id, { id, schema: e.schema, name: e.name, values: [...e.labels], native: true });
   }
   const version = rows.version[0]?.version?.split(' ')[0] ?? 'unknown';

@@ -12,6 +12,7 @@ import type { EntityList } from '../orm.ts';
 import { canonicalType } from './types.ts';
 import {
   schemaModelVersion,
+  qualifiedId,
   sortModel,
   type Column,
   type EntityDeclaration,
@@ -79,7 +80,7 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
   const all = [...metadata.getAll().values()].filter((m) => !m.embeddable && !m.virtual && m.collection && !isStiChild(m));
   const virtuals = [...metadata.getAll().values()].filter((m) => m.virtual && !m.embeddable);
   const metaByTable = new Map<string, AnyMeta>();
-  for (const meta of all) metaByTable.set(`${meta.schema ?? defaultSchema}.${meta.collection}`, meta);
+  for (const meta of all) metaByTable.set(qualifiedId(meta.schema ?? defaultSchema, meta.collection), meta);
 
   const target = orm.schema.getTargetSchema();
   const tables: Table[] = [];
@@ -87,13 +88,13 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
 
   for (const [key, value] of Object.entries(target.getNativeEnums())) {
     const schema = value.schema && value.schema !== '*' ? value.schema : defaultSchema;
-    const id = `${schema}.${value.name}`;
+    const id = qualifiedId(schema, value.name);
     enums.set(key, { id, schema, name: value.name, values: [...value.items], native: true });
   }
 
   for (const dbTable of target.getTables()) {
     const schema = dbTable.schema ?? defaultSchema;
-    const id = `${schema}.${dbTable.name}`;
+    const id = qualifiedId(schema, dbTable.name);
     const meta = metaByTable.get(id);
     const generatedPivot = meta ? isGeneratedPivot(meta) : false;
     const propertyOf = new Map<string, string>();
@@ -112,7 +113,7 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
     const columns: Column[] = dbTable.getColumns().map((c) => {
       let enumName: string | null = null;
       if (c.nativeEnumName) {
-        const found = enums.get(c.nativeEnumName) ?? enums.get(`${schema}.${c.nativeEnumName}`);
+        const found = enums.get(c.nativeEnumName) ?? enums.get(qualifiedId(schema, c.nativeEnumName));
         enumName = found?.id ?? c.nativeEnumName;
       } else if (c.enumItems?.length) {
         const enumId = `${id}.${c.name}`;
@@ -178,7 +179,7 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
 
   for (const view of target.getViews()) {
     const schema = view.schema ?? defaultSchema;
-    const id = `${schema}.${view.name}`;
+    const id = qualifiedId(schema, view.name);
     const meta = metaByTable.get(id);
     const columns: Column[] = (meta?.props ?? [])
       .filter((p) => p.kind === 'scalar' && p.persist !== false)
@@ -202,7 +203,7 @@ export function modelFromOrm(orm: MikroORM): SchemaModel {
     const schema = meta.schema ?? defaultSchema;
     const name = meta.collection || meta.className;
     tables.push({
-      id: `${schema}.${name}`, schema, name, kind: 'virtual', comment: meta.comment ?? null,
+      id: qualifiedId(schema, name), schema, name, kind: 'virtual', comment: meta.comment ?? null,
       columns: meta.props.filter((p) => p.kind === 'scalar' && p.persist !== false).flatMap((p) => (p.fieldNames ?? []).map((field, i) => ({
         name: field, type: canonicalType(p.columnTypes?.[i] ?? String(p.type)), nullable: !!p.nullable, default: null, comment: p.comment ?? null, generated: null, property: p.name, enum: null,
       }))),
@@ -278,7 +279,7 @@ function qualify(name: string, defaultSchema: string): string {
 }
 
 function relationsFromMetadata(all: AnyMeta[], tables: Table[], defaultSchema: string, tableIds: Set<string>): Relation[] {
-  const tableOf = (meta: AnyMeta) => `${tableMeta(meta).schema ?? defaultSchema}.${tableMeta(meta).collection}`;
+  const tableOf = (meta: AnyMeta) => qualifiedId(tableMeta(meta).schema ?? defaultSchema, tableMeta(meta).collection);
   const tableById = new Map(tables.map((t) => [t.id, t]));
   const relations: Relation[] = [];
   const seen = new Set<string>();
@@ -433,7 +434,7 @@ function inheritanceEntry(meta: AnyMeta | undefined, every: Iterable<AnyMeta>, d
   if (meta.inheritanceType === 'tpt' && meta.tptParent) {
     const parent = meta.tptParent as AnyMeta;
     const parentTable = tableMeta(parent);
-    return { inheritance: { kind: 'tpt', parentTable: `${parentTable.schema ?? defaultSchema}.${parentTable.collection}`, parentEntity: parent.className } };
+    return { inheritance: { kind: 'tpt', parentTable: qualifiedId(parentTable.schema ?? defaultSchema, parentTable.collection), parentEntity: parent.className } };
   }
   const hierarchy = stiHierarchy(meta);
   if (!hierarchy) return {};
