@@ -131,8 +131,14 @@ export function readStack(holder: CapturedStack, stopAfterUserFrameOf?: string[]
   return { frames, sites };
 }
 
-/** MikroORM's loading entry points, in the order of precedence (what the user called wins over what it calls). */
+/**
+ * MikroORM's loading entry points, in the order of precedence (what the user called wins over what
+ * it calls). First, the ORM's own connection setup: MikroORM 7 connects lazily, on the first
+ * statement, and its onConnect hook (ensureDatabase, ensureIndexes) sends statements of its own,
+ * once per concurrent first statement (a findAndCount sends two), inside whatever the app called.
+ */
 const viaFrames: [RegExp, LoadVia][] = [
+  [/Connection\.(connect|onConnect)$|SchemaGenerator\.ensure(Database|Indexes)$/, 'connect'],
   [/Reference\.(load|loadOrFail|loadProperty)$/, 'Reference.load'],
   [/Collection\.(load|loadItems|matching)$/, 'Collection.load'],
   [/Collection\.init$/, 'Collection.init'],

@@ -52,7 +52,7 @@ function callSite(value: unknown, field: string): CallSite | undefined {
   return { file: str(o.file, `${field}.file`), line: num(o.line, `${field}.line`), column: num(o.column, `${field}.column`) };
 }
 
-const vias = new Set(['Reference.load', 'wrap.init', 'Collection.init', 'Collection.load', 'Collection.loadCount', 'populate', 'find', 'flush', 'execute']);
+const vias = new Set(['Reference.load', 'wrap.init', 'Collection.init', 'Collection.load', 'Collection.loadCount', 'populate', 'find', 'flush', 'execute', 'connect']);
 const kinds = new Set(['n-plus-one', 'duplicate', 'unused-eager']);
 
 function statement(value: unknown, field: string): TraceStatement {
