@@ -71,10 +71,10 @@ function statement(value: unknown, field: string): TraceStatement {
   if (site) s.callSite = site;
   const relation = optStr(o.relation, `${field}.relation`);
   if (relation) s.relation = relation;
-  if (o.via !== undefined) {
-    if (typeof o.via !== 'string' || !vias.has(o.via)) fail(`${field}.via`, `one of ${[...vias].join(', ')}`);
-    s.via = o.via as TraceStatement['via'];
-  }
+  // A load path this server does not know (a newer relscope/trace) is left out, as for findings: it
+  // only labels the statement, and refusing it would lose the whole batch.
+  if (o.via !== undefined && o.via !== null && typeof o.via !== 'string') fail(`${field}.via`, `one of ${[...vias].join(', ')}`);
+  if (typeof o.via === 'string' && vias.has(o.via)) s.via = o.via as TraceStatement['via'];
   const error = optStr(o.error, `${field}.error`);
   if (error) s.error = error;
   return s;
