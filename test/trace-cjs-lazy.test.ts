@@ -7,6 +7,8 @@
  *   once per concurrent first statement: findAndCount sent it twice, reported as a duplicate of the
  *   app's line with the advice "keep the first result". Those statements are now via 'connect'
  *   and never part of a finding.
+ * - `node dist/main.js` (start:prod, `nest start`) runs without --enable-source-maps: Node loads no
+ *   map, and call sites were dist/….js positions; the map tsc wrote next to the file is now read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -33,6 +35,30 @@ const root = require("relscope");
 console.log(JSON.stringify([typeof trace_1.attach, typeof test_1.expectNoNPlusOne, typeof root.attach]));
 `);
     return () => rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('maps a call site to the TypeScript source when Node loaded no source map (plain `node dist/main.js`)', async () => {
+    const ts = (await import('typescript5')).default;
+    const source = 'export class ArticleService {\n  async findAll(em: any): Promise<unknown> {\n    const x: number = 1;\n    return em.find(x); // marker\n  }\n}\n';
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    mkdirSync(join(dir, 'dist'), { recursive: true });
+    writeFileSync(join(dir, 'src/article.service.ts'), source);
+    const out = ts.transpileModule(source, { fileName: 'article.service.ts', compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true, sourceRoot: '' } });
+    const js = out.outputText.replace(/\/\/# sourceMappingURL=.*$/m, '//# sourceMappingURL=article.service.js.map');
+    const map = JSON.parse(out.sourceMapText!) as { sources: string[] };
+    map.sources = ['../src/article.service.ts'];
+    writeFileSync(join(dir, 'dist/article.service.js'), js);
+    writeFileSync(join(dir, 'dist/article.service.js.map'), JSON.stringify(map));
+    const jsLine = js.split('\n').findIndex((l) => l.includes('em.find(')) + 1;
+    const jsColumn = js.split('\n')[jsLine - 1]!.indexOf('em.find(') + 1;
+    writeFileSync(join(dir, 'probe.mjs'), `import { sourcePosition } from ${JSON.stringify(resolve('dist/trace/trace/stack.js'))};
+console.log(JSON.stringify([process.sourceMapsEnabled, sourcePosition({ fn: '', file: ${JSON.stringify(join(dir, 'dist/article.service.js'))}, line: ${jsLine}, column: ${jsColumn} })]));
+`);
+    const run = spawnSync(process.execPath, [join(dir, 'probe.mjs')], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(run.stderr).toBe('');
+    const [enabled, site] = JSON.parse(run.stdout.trim()) as [boolean, { file: string; line: number; column: number }];
+    expect(enabled).toBe(false);
+    expect(site).toEqual({ file: join(dir, 'src/article.service.ts'), line: 4, column: 12 });
   });
 
   it('require()s relscope/trace, relscope/test and relscope', () => {
