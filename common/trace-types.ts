@@ -12,7 +12,7 @@ export interface CallSite {
 }
 
 /** How the ORM came to send a statement, read from the stack frames of the statement. */
-export type LoadVia = 'Reference.load' | 'wrap.init' | 'Collection.init' | 'Collection.load' | 'Collection.loadCount' | 'populate' | 'find' | 'flush' | 'execute';
+export type LoadVia = 'Reference.load' | 'wrap.init' | 'Collection.init' | 'Collection.load' | 'Collection.loadCount' | 'populate' | 'find' | 'flush' | 'execute' | 'connect';
 
 export interface TraceStatement {
   /** Order within the scope, from 0. */

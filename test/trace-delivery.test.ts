@@ -161,6 +161,46 @@ describe('delivery when relscope serve is away', () => {
   });
 });
 
+describe('a batch the server refuses', () => {
+  it('a 4xx answer drops that batch (counted, one warning) and later requests still arrive', async () => {
+    // relscope serve answers 400 to a batch it cannot accept (e.g. from a newer relscope/trace); that
+    // batch was put back in front and sent again forever, and no later request ever arrived.
+    const received: string[] = [];
+    const server = await listen((_req, res, body) => {
+      const batch = JSON.parse(body) as TraceBatch;
+      if (batch.scopes.some((s) => s.name === 'bad')) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"scopes[0].statements[0].via: one of find"}');
+        return;
+      }
+      received.push(...batch.scopes.map((s) => s.name));
+      res.writeHead(200).end('{}');
+    });
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+    const tracer = attach(orm, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      await tracer.scope('bad', () => load(1));
+      await tracer.flush();
+      for (let i = 2; i <= 4; i++) {
+        await tracer.scope(`r${i}`, () => load(i));
+        await tracer.flush();
+      }
+      await tracer.scope('bad', () => load(1));
+      await tracer.flush();
+      expect(received).toEqual(['r2', 'r3', 'r4']);
+      expect(tracer.delivering).toMatchObject({ pending: 0, sent: 3, refused: 2 });
+      expect(tracer.dropped).toBe(2);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('refused a request (400 {"error":"scopes[0].statements[0].via');
+    } finally {
+      console.warn = warn;
+      tracer.detach();
+      await close(server);
+    }
+  });
+});
+
 describe('read-only promise', () => {
   it('the tracer sends no statement of its own', async () => {
     const tracer = attach(orm, { send: false });

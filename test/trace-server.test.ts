@@ -141,4 +141,18 @@ describe('tracer → relscope serve', () => {
     expect(after.requests.length).toBe(before);
     expect(after.dropped.byTracers).toBe(7);
   });
+
+  it('a statement whose load path this server does not know (a newer tracer) is kept without it, not refused', async () => {
+    const statement = { seq: 0, sql: 'select 1', fingerprint: 'select ?', paramCount: 0, startMs: 0, ms: 1, rows: 1 };
+    const scope = (via: unknown) => ({ id: `future-via-${String(via)}`, name: 'GET /future', kind: 'scope', startedAt: 0, durationMs: 1, statements: [{ ...statement, via }], statementsDropped: 0, findings: [] });
+    const post = (via: unknown) => fetch(`${base}/api/trace`, { method: 'POST', body: JSON.stringify({ v: 1, source: { pid: 1, app: 'x' }, dropped: 0, scopes: [scope(via)] }), headers: { 'content-type': 'application/json' } });
+    const future = await post('someday');
+    expect(future.status).toBe(200);
+    const kept = (await requestsState()).requests.find((r) => r.id === 'future-via-someday');
+    expect(kept?.statements[0]).toMatchObject({ sql: 'select 1' });
+    expect(kept?.statements[0]?.via).toBeUndefined();
+    expect((await post('connect')).status).toBe(200);
+    expect((await requestsState()).requests.find((r) => r.id === 'future-via-connect')?.statements[0]?.via).toBe('connect');
+    expect((await post(42)).status).toBe(400);
+  });
 });

@@ -33,6 +33,14 @@ function isRead(fingerprint: string): boolean {
   return /^\(?\s*(select|with)\b/i.test(fingerprint);
 }
 
+/**
+ * Statements a finding can be made of: reads that succeeded, not sent by MikroORM's connection
+ * setup (via 'connect': the app did not ask for them and cannot avoid them).
+ */
+function counts(s: AnalyzedStatement): boolean {
+  return isRead(s.fingerprint) && !s.error && s.via !== 'connect';
+}
+
 function fixFor(s: AnalyzedStatement): string | undefined {
   if (!s.owner || !s.property) return undefined;
   const populate = `populate: ['${s.property}']`;
@@ -54,7 +62,7 @@ export function analyze(scope: string, statements: AnalyzedStatement[]): TraceFi
   // N+1: same shape, from the same relation (or, without one, the same call site), different values.
   const groups = new Map<string, AnalyzedStatement[]>();
   for (const s of statements) {
-    if (!isRead(s.fingerprint) || s.error) continue;
+    if (!counts(s)) continue;
     if (!s.relation && !s.callSite) continue;
     const key = `${s.fingerprint}\u0000${s.relation ?? siteText(s.callSite)}`;
     const list = groups.get(key) ?? [];
@@ -104,7 +112,7 @@ export function analyze(scope: string, statements: AnalyzedStatement[]): TraceFi
   // Duplicates: the very same statement with the very same values, sent more than once.
   const same = new Map<string, AnalyzedStatement[]>();
   for (const s of statements) {
-    if (!isRead(s.fingerprint) || s.error) continue;
+    if (!counts(s)) continue;
     const key = `${s.sql}\u0000${s.paramsKey}`;
     const list = same.get(key) ?? [];
     list.push(s);

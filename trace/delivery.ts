@@ -62,7 +62,9 @@ export class Delivery {
   private inFlight: Promise<void> | undefined;
   private backoffMs = 0;
   private stopped = false;
-  readonly stats = { sent: 0, failed: 0, batches: 0 };
+  /** refused: scopes the server answered 4xx for, dropped (and counted in `dropped`). */
+  readonly stats = { sent: 0, failed: 0, batches: 0, refused: 0 };
+  private warnedRefused = false;
   private readonly bufferSize: number;
   private readonly timeoutMs: number;
   private readonly app: string;
@@ -108,6 +110,7 @@ export class Delivery {
     const scopes = this.buffer.splice(0, 50);
     const batch: TraceBatch = { v: 1, source: { pid: process.pid, app: this.app }, dropped: this.droppedTotal, scopes };
     let ok = false;
+    let refused: string | undefined;
     try {
       const response = await fetch(this.target, {
         method: 'POST',
@@ -115,8 +118,14 @@ export class Delivery {
         body: JSON.stringify(batch),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      await response.arrayBuffer().catch(() => undefined);
+      const text = await response.text().catch(() => '');
       ok = response.ok;
+      // A 4xx other than 408/429 is about the batch itself (one the server cannot accept, e.g.
+      // from a newer relscope/trace than the running relscope serve): sending it again would be
+      // refused again, and as the oldest batch it would hold back every later request forever.
+      if (!ok && response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+        refused = `${response.status} ${text.slice(0, 300)}`;
+      }
     } catch {
       ok = false;
     }
@@ -124,6 +133,14 @@ export class Delivery {
     if (ok) {
       this.stats.sent += scopes.length;
       this.backoffMs = 0;
+    } else if (refused !== undefined) {
+      this.stats.failed++;
+      this.stats.refused += scopes.length;
+      this.droppedTotal += scopes.length;
+      if (!this.warnedRefused) {
+        this.warnedRefused = true;
+        console.warn(`relscope/trace: ${this.target.origin} refused ${scopes.length === 1 ? 'a request' : `${scopes.length} requests`} (${refused}); they are dropped and counted, later ones are still sent. Are relscope serve and the app's relscope the same version?`);
+      }
     } else {
       this.stats.failed++;
       // Put them back in front (newer ones may have arrived); the bound still holds.

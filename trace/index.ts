@@ -454,9 +454,9 @@ export class Tracer {
     return this.delivery?.dropped ?? 0;
   }
 
-  get delivering(): { target?: string; problem?: string; pending: number; dropped: number; sent: number; failed: number } {
+  get delivering(): { target?: string; problem?: string; pending: number; dropped: number; sent: number; failed: number; refused: number } {
     const d = this.delivery;
-    return { target: d?.target?.href, problem: d?.problem, pending: d?.pending ?? 0, dropped: d?.dropped ?? 0, sent: d?.stats.sent ?? 0, failed: d?.stats.failed ?? 0 };
+    return { target: d?.target?.href, problem: d?.problem, pending: d?.pending ?? 0, dropped: d?.dropped ?? 0, sent: d?.stats.sent ?? 0, failed: d?.stats.failed ?? 0, refused: d?.stats.refused ?? 0 };
   }
 
   /** Sends what is waiting (resolves when sent or given up); the app never needs to call it. */

@@ -18,8 +18,9 @@
  * come out as they would in an error's stack. When Node's own source-map support is off and the
  * file has a map that Node loaded (module.findSourceMap), the position is mapped here.
  */
-import { findSourceMap } from 'node:module';
+import { findSourceMap, SourceMap } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CallSite, LoadVia } from '../common/trace-types.ts';
 
@@ -131,8 +132,14 @@ export function readStack(holder: CapturedStack, stopAfterUserFrameOf?: string[]
   return { frames, sites };
 }
 
-/** MikroORM's loading entry points, in the order of precedence (what the user called wins over what it calls). */
+/**
+ * MikroORM's loading entry points, in the order of precedence (what the user called wins over what
+ * it calls). First, the ORM's own connection setup: MikroORM 7 connects lazily, on the first
+ * statement, and its onConnect hook (ensureDatabase, ensureIndexes) sends statements of its own,
+ * once per concurrent first statement (a findAndCount sends two), inside whatever the app called.
+ */
 const viaFrames: [RegExp, LoadVia][] = [
+  [/Connection\.(connect|onConnect)$|SchemaGenerator\.ensure(Database|Indexes)$/, 'connect'],
   [/Reference\.(load|loadOrFail|loadProperty)$/, 'Reference.load'],
   [/Collection\.(load|loadItems|matching)$/, 'Collection.load'],
   [/Collection\.init$/, 'Collection.init'],
@@ -267,7 +274,7 @@ export function sourcePosition(frame: Frame): CallSite {
   let site: CallSite = { file: frame.file, line: frame.line, column: frame.column };
   if (!process.sourceMapsEnabled && /\.[cm]?js$/.test(frame.file)) {
     try {
-      const map = findSourceMap(frame.file);
+      const map = findSourceMap(frame.file) ?? fileSourceMap(frame.file);
       const entry = map?.findEntry(frame.line - 1, frame.column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
       if (entry?.originalSource && entry.originalLine !== undefined) {
         const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : entry.originalSource;
@@ -280,6 +287,41 @@ export function sourcePosition(frame: Frame): CallSite {
   if (mapped.size > 10_000) mapped.clear();
   mapped.set(key, site);
   return site;
+}
+
+const fileMaps = new Map<string, SourceMap | null>();
+
+/**
+ * The source map a compiled file names (`//# sourceMappingURL=`, a file next to it or a data: URL),
+ * read here when Node did not load it: `node dist/main.js` (NestJS's start:prod, `nest start`) runs
+ * without --enable-source-maps, so findSourceMap() knows no map, yet tsc wrote one. Once per file.
+ */
+function fileSourceMap(file: string): SourceMap | undefined {
+  let map = fileMaps.get(file);
+  if (map === undefined) {
+    map = null;
+    try {
+      const text = readFileSync(file, 'utf8');
+      const url = /\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/.exec(text.slice(-4096))?.[1];
+      if (url) {
+        const data = /^data:application\/json[^,]*?(;base64)?,(.*)$/.exec(url);
+        const json = data
+          ? (data[1] ? Buffer.from(data[2]!, 'base64').toString('utf8') : decodeURIComponent(data[2]!))
+          : readFileSync(resolvePath(dirname(file), decodeURIComponent(url)), 'utf8');
+        const payload = JSON.parse(json) as { sources?: string[]; sourceRoot?: string };
+        // Sources relative to the map's own folder, as Node resolves them.
+        const mapDir = data ? dirname(file) : dirname(resolvePath(dirname(file), decodeURIComponent(url)));
+        payload.sources = (payload.sources ?? []).map((s) => (/^[a-z]+:/i.test(s) ? s : resolvePath(mapDir, payload.sourceRoot ?? '', s)));
+        delete payload.sourceRoot;
+        map = new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
+      }
+    } catch {
+      map = null;
+    }
+    if (fileMaps.size > 1_000) fileMaps.clear();
+    fileMaps.set(file, map);
+  }
+  return map ?? undefined;
 }
 
 const sourceLines = new Map<string, string[] | null>();

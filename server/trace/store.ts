@@ -52,7 +52,7 @@ function callSite(value: unknown, field: string): CallSite | undefined {
   return { file: str(o.file, `${field}.file`), line: num(o.line, `${field}.line`), column: num(o.column, `${field}.column`) };
 }
 
-const vias = new Set(['Reference.load', 'wrap.init', 'Collection.init', 'Collection.load', 'Collection.loadCount', 'populate', 'find', 'flush', 'execute']);
+const vias = new Set(['Reference.load', 'wrap.init', 'Collection.init', 'Collection.load', 'Collection.loadCount', 'populate', 'find', 'flush', 'execute', 'connect']);
 const kinds = new Set(['n-plus-one', 'duplicate', 'unused-eager']);
 
 function statement(value: unknown, field: string): TraceStatement {
@@ -71,10 +71,10 @@ function statement(value: unknown, field: string): TraceStatement {
   if (site) s.callSite = site;
   const relation = optStr(o.relation, `${field}.relation`);
   if (relation) s.relation = relation;
-  if (o.via !== undefined) {
-    if (typeof o.via !== 'string' || !vias.has(o.via)) fail(`${field}.via`, `one of ${[...vias].join(', ')}`);
-    s.via = o.via as TraceStatement['via'];
-  }
+  // A load path this server does not know (a newer relscope/trace) is left out, as for findings: it
+  // only labels the statement, and refusing it would lose the whole batch.
+  if (o.via !== undefined && o.via !== null && typeof o.via !== 'string') fail(`${field}.via`, `one of ${[...vias].join(', ')}`);
+  if (typeof o.via === 'string' && vias.has(o.via)) s.via = o.via as TraceStatement['via'];
   const error = optStr(o.error, `${field}.error`);
   if (error) s.error = error;
   return s;
