@@ -18,13 +18,18 @@ export interface GeneratedDatabase {
 }
 
 export async function generatedDatabase(count: number): Promise<GeneratedDatabase> {
+  return sqlDatabase(String(count), generatedSchemaSql(count));
+}
+
+/** A scratch database (as generatedDatabase) made by running `sql`; `tag` goes into its name. */
+export async function sqlDatabase(tag: string, sql: string): Promise<GeneratedDatabase> {
   const serverUrl = process.env.DATABASE_URL;
   let url: string;
   let cleanup: () => Promise<void>;
   let name: string;
   let kind: 'embedded' | 'external';
   if (serverUrl) {
-    const db = `relscope_page_${count}_${process.pid}`;
+    const db = `relscope_page_${tag}_${process.pid}`;
     const admin = new pg.Client(serverUrl);
     await admin.connect();
     await admin.query(`drop database if exists ${db}`);
@@ -42,7 +47,7 @@ export async function generatedDatabase(count: number): Promise<GeneratedDatabas
       await a.end();
     };
   } else {
-    const dir = mkdtempSync(join(tmpdir(), `relscope-page-${count}-`));
+    const dir = mkdtempSync(join(tmpdir(), `relscope-page-${tag}-`));
     const embedded = new EmbeddedPostgres(join(dir, 'pgdata'));
     const info = await embedded.start();
     url = info.url;
@@ -55,7 +60,7 @@ export async function generatedDatabase(count: number): Promise<GeneratedDatabas
   }
   const client = new pg.Client(url);
   await client.connect();
-  await client.query(generatedSchemaSql(count));
+  await client.query(sql);
   await client.query('analyze');
   await client.end();
   // The demo model's context on a database without the demo tables: as `relscope serve --db URL`

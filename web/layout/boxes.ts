@@ -8,6 +8,8 @@ export interface BoxRow {
   type: string;
   /** 'PK', 'FK', 'UK' joined with spaces, or ''. */
   keys: string;
+  /** The name and type uncut, when the box draws them cut (see fitText). */
+  full?: string;
 }
 
 export interface BoxTable {
@@ -16,6 +18,8 @@ export interface BoxTable {
   /** Drawn under the title in names-only mode ("8 columns · 2 FK"). */
   summary: string;
   rows: BoxRow[];
+  /** The title uncut, when the box draws it cut (see fitText). */
+  full?: { title?: string };
 }
 
 export interface BoxSize {
@@ -63,4 +67,45 @@ export function boxSize(table: BoxTable, columns: boolean, measure: Measure): Bo
   const keysX = typeX + type + 12;
   const width = Math.ceil(Math.max(box.minWidth, title + box.padX * 2, keysX + (keys ? keys + box.padX : 0)));
   return { width, height: box.headerHeight + table.rows.length * box.rowHeight + box.bottomPad, typeX: Math.round(typeX), keysX: Math.round(keysX) };
+}
+
+/**
+ * `text` cut to fit `max` pixels, ending in "…" when it was cut (whole code points, so a
+ * surrogate pair is never split). The box is sized with every text clipped to
+ * box.maxTextWidth; drawn uncut, a longer name would run over the next column or the box.
+ */
+export function fitText(text: string, font: string, max: number, measure: Measure): string {
+  if (measure(text, font) <= max) return text;
+  const chars = [...text];
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (measure(`${chars.slice(0, mid).join('')}…`, font) <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${chars.slice(0, lo).join('')}…`;
+}
+
+/** A text of a box drawn shorter than it is: the title (row -1) or a row's name or type. */
+export interface ClippedText {
+  table: number;
+  row: number;
+  field: 'title' | 'name' | 'type';
+  text: string;
+}
+
+/** The texts of box `index` that do not fit the box `size` gives them, cut to fit. */
+export function clippedTexts(table: BoxTable, index: number, size: BoxSize, columns: boolean, measure: Measure): ClippedText[] {
+  const out: ClippedText[] = [];
+  const title = fitText(table.title, box.titleFont, size.width - box.padX * 2, measure);
+  if (title !== table.title) out.push({ table: index, row: -1, field: 'title', text: title });
+  if (!columns) return out;
+  table.rows.forEach((row, r) => {
+    const name = fitText(row.name, box.rowFont, box.maxTextWidth, measure);
+    if (name !== row.name) out.push({ table: index, row: r, field: 'name', text: name });
+    const type = fitText(row.type, box.rowFont, box.maxTextWidth, measure);
+    if (type !== row.type) out.push({ table: index, row: r, field: 'type', text: type });
+  });
+  return out;
 }

@@ -30,8 +30,21 @@ export function runLayout(request: Omit<LayoutRequest, 'engine'> & { engine?: La
       if (m.type === 'progress') onProgress?.(m.phase, m.done);
       else {
         worker.terminate();
-        if (m.type === 'done') resolve({ ...unpack(request.tables, request.edges.map((e) => e.id), m.packed), ms: m.ms });
-        else reject(new Error(`The layout failed: ${m.message}`));
+        if (m.type === 'done') {
+          // The box keeps its full name in `full` (the drawing's tooltip) and draws the cut one.
+          for (const c of m.clipped) {
+            const table = request.tables[c.table]!;
+            if (c.field === 'title') {
+              table.full = { ...table.full, title: table.title };
+              table.title = c.text;
+            } else {
+              const row = table.rows[c.row]!;
+              row.full ??= `${row.name} ${row.type}`;
+              row[c.field] = c.text;
+            }
+          }
+          resolve({ ...unpack(request.tables, request.edges.map((e) => e.id), m.packed), ms: m.ms });
+        } else reject(new Error(`The layout failed: ${m.message}`));
       }
     };
     worker.onerror = (event) => {

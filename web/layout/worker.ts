@@ -6,7 +6,7 @@
  * own layered layout is built in today, and an unknown engine is answered with an error.
  */
 import { layeredLayout, type LayoutEdge, type LayoutResult } from './layered.ts';
-import { boxSize, roughMeasure, type BoxSize, type BoxTable, type Measure } from './boxes.ts';
+import { boxSize, clippedTexts, roughMeasure, type BoxSize, type BoxTable, type ClippedText, type Measure } from './boxes.ts';
 import { pack, type PackedLayout } from './packed.ts';
 
 export type LayoutEngine = 'layered';
@@ -20,7 +20,7 @@ export interface LayoutRequest {
 
 export type LayoutMessage =
   | { type: 'progress'; phase: string; done: number }
-  | { type: 'done'; packed: PackedLayout; ms: number }
+  | { type: 'done'; packed: PackedLayout; clipped: ClippedText[]; ms: number }
   | { type: 'error'; message: string };
 
 function canvasMeasure(): Measure {
@@ -52,15 +52,18 @@ self.onmessage = (event: MessageEvent<LayoutRequest>) => {
     if (request.engine !== 'layered') throw new Error(`Unknown layout engine "${request.engine}".`);
     const measure = canvasMeasure();
     const sizes: Record<string, BoxSize> = {};
+    // Names longer than a box's column, cut with "…" here where they are measured.
+    const clipped: ClippedText[] = [];
     request.tables.forEach((t, i) => {
       sizes[t.id] = boxSize(t, request.columns, measure);
+      clipped.push(...clippedTexts(t, i, sizes[t.id]!, request.columns, measure));
       if (i % 200 === 199) post({ type: 'progress', phase: 'measure', done: (0.3 * i) / request.tables.length });
     });
     const layout = layeredLayout(request.tables.map((t) => ({ id: t.id, width: sizes[t.id]!.width, height: sizes[t.id]!.height })), request.edges, {
       onProgress: (phase, done) => post({ type: 'progress', phase, done: 0.3 + 0.7 * done }),
     });
     const packed = pack(request.tables, request.edges.map((e) => e.id), sizes, layout);
-    (self as unknown as { postMessage(m: LayoutMessage, transfer: Transferable[]): void }).postMessage({ type: 'done', packed, ms: performance.now() - t0 }, [packed.tables.buffer, packed.edges.buffer]);
+    (self as unknown as { postMessage(m: LayoutMessage, transfer: Transferable[]): void }).postMessage({ type: 'done', packed, clipped, ms: performance.now() - t0 }, [packed.tables.buffer, packed.edges.buffer]);
   } catch (error) {
     post({ type: 'error', message: (error as Error).message });
   }

@@ -4,7 +4,7 @@
  * statement's SQL with its plan.
  */
 import { h, icon, mount, fmtMs, fmtInt, fmtFactor, type Child } from '../dom.ts';
-import { api, ApiError, compareStream } from '../api.ts';
+import { api, ApiError, compareStream, sharedHealth } from '../api.ts';
 import { setParams, type Route } from '../route.ts';
 import { errorBox, spinner, toast, download, copyText, menuButton } from '../ui.ts';
 import { sqlBlock, formatSql } from '../sql.ts';
@@ -152,7 +152,17 @@ export function compareView(container: HTMLElement): ViewInstance {
   const resultsHost = h('section', { class: 'compare-results', 'aria-label': 'Comparison results', 'aria-live': 'polite' });
   // Parameters of the address the form cannot use are said above it (compare-params.ts).
   const urlProblems = urlProblemsBanner();
-  mount(container, urlProblems.element, h('div', { class: 'compare-view' }, formHost, resultsHost));
+  // Without a MikroORM config the entities are relscope's demo model: on a database without
+  // its tables every strategy would fail with "relation … does not exist". Said before a run.
+  const demoNote = h('div', { class: 'notice compare-demo-note', role: 'note', 'data-testid': 'compare-demo-note', hidden: true });
+  mount(container, urlProblems.element, demoNote, h('div', { class: 'compare-view' }, formHost, resultsHost));
+  sharedHealth().then((health) => {
+    if (destroyed || health.orm?.model !== 'demo' || health.orm.databaseHasModel) return;
+    demoNote.hidden = false;
+    mount(demoNote, h('b', null, 'No MikroORM config was found: '),
+      'these are relscope\'s demo entities, and this database has none of their tables, so a comparison here fails. Run relscope in your project\'s folder (or pass --config) to compare your own entities, or ',
+      h('code', null, 'relscope serve --demo'), ' to try the demo on its own database.');
+  }, () => {});
 
   const showIntro = () => {
     mount(resultsHost, h('div', { class: 'empty-state' },

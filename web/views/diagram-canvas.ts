@@ -108,12 +108,12 @@ function tableMarkup(t: BoxTable, size: BoxSize, at: { x: number; y: number }, c
     `<g class="rs-table" data-table="${esc(t.id)}" transform="translate(${at.x},${at.y})" tabindex="0" role="button" aria-label="Table ${esc(t.id)}">`,
     `<rect class="rs-box" width="${w}" height="${size.height}" rx="6"/>`,
     `<path class="rs-head" d="M0 6a6 6 0 0 1 6-6h${w - 12}a6 6 0 0 1 6 6v${box.headerHeight - 6}h-${w}z"/>`,
-    `<text class="rs-title" x="${box.padX}" y="19">${esc(t.title)}</text>`,
+    `<text class="rs-title" x="${box.padX}" y="19">${t.full?.title ? `<title>${esc(t.full.title)}</title>` : ''}${esc(t.title)}</text>`,
   ];
   if (columns && t.rows.length) {
     t.rows.forEach((r, i) => {
       const y = box.headerHeight + i * box.rowHeight + 14;
-      parts.push(`<text class="rs-row" y="${y}"><tspan x="${box.padX}">${esc(r.name)}</tspan><tspan class="rs-type" x="${size.typeX}">${esc(r.type)}</tspan>${r.keys ? `<tspan class="rs-key" x="${size.keysX}">${r.keys}</tspan>` : ''}</text>`);
+      parts.push(`<text class="rs-row" y="${y}">${r.full ? `<title>${esc(r.full)}</title>` : ''}<tspan x="${box.padX}">${esc(r.name)}</tspan><tspan class="rs-type" x="${size.typeX}">${esc(r.type)}</tspan>${r.keys ? `<tspan class="rs-key" x="${size.keysX}">${r.keys}</tspan>` : ''}</text>`);
     });
   } else if (!columns) {
     parts.push(`<text class="rs-summary" x="${box.padX}" y="${box.headerHeight + 14}">${esc(t.summary)}</text>`);

@@ -23,11 +23,16 @@ export interface Params {
 export const maxDepth = 4;
 const known = ['source', 'focus', 'depth', 'table', 'tab', 'full', 'schema'];
 
-export function readParams(p: URLSearchParams): { params: Params; problems: UrlProblem[] } {
+/**
+ * `defaultSource`: the source shown when the URL names none: the ORM model, except for
+ * relscope's demo model on a database without its tables (no MikroORM config of the user's),
+ * where the database is the only schema of theirs (see defaultSourceFor).
+ */
+export function readParams(p: URLSearchParams, defaultSource: SchemaSource = 'orm'): { params: Params; problems: UrlProblem[] } {
   const problems: UrlProblem[] = [];
   const rawSource = p.get('source');
   if (rawSource !== null && rawSource !== 'orm' && rawSource !== 'db') {
-    problems.push({ param: 'source', message: `source=${rawSource} is not a schema source: use source=orm (the MikroORM entities) or source=db (the database catalogs). Showing the ORM model.`, fix: { source: null } });
+    problems.push({ param: 'source', message: `source=${rawSource} is not a schema source: use source=orm (the MikroORM entities) or source=db (the database catalogs). Showing the ${defaultSource === 'orm' ? 'ORM model' : 'database'}.`, fix: { source: null } });
   }
   const rawDepth = p.get('depth');
   const depth = Number(rawDepth);
@@ -45,7 +50,7 @@ export function readParams(p: URLSearchParams): { params: Params; problems: UrlP
   }
   return {
     params: {
-      source: rawSource === 'db' ? 'db' : 'orm',
+      source: rawSource === 'db' || rawSource === 'orm' ? rawSource : defaultSource,
       focus: p.get('focus') || null,
       depth: depthOk && rawDepth !== null ? depth : 1,
       table: p.get('table') || null,
@@ -87,6 +92,11 @@ export interface DriftBasis {
   model: 'project' | 'demo';
   /** False when the database does not hold the demo model's tables: drift would list them all. */
   databaseHasModel: boolean;
+}
+
+/** The source the Schema view opens on when the URL names none. */
+export function defaultSourceFor(basis: DriftBasis | null): SchemaSource {
+  return basis && basis.model === 'demo' && !basis.databaseHasModel ? 'db' : 'orm';
 }
 
 /** What the panel, map, search and export modules read from the view and ask it to do. */

@@ -6,7 +6,7 @@
 import type { Relation, SchemaModel, Table } from '../../common/schema-model.ts';
 import { singleColumnUniques } from '../../common/keys.ts';
 import { tablesNamed } from '../../common/names.ts';
-import type { BoxTable } from '../layout/boxes.ts';
+import type { BoxRow, BoxTable } from '../layout/boxes.ts';
 import type { LayoutEdge } from '../layout/layered.ts';
 
 /** Above this many tables a diagram is drawn with names only (columns in the side panel). */
@@ -102,6 +102,24 @@ export function shortType(type: string): string {
     .replace(/^boolean/, 'bool');
 }
 
+/** The most rows a table's box draws; the side panel lists every column. */
+export const maxBoxRows = 30;
+
+/**
+ * A box's rows: every column up to maxBoxRows; beyond that the key columns and the first
+ * others, in table order, and a last row saying how many more the side panel lists. Else one
+ * table of 150 columns is a box thousands of pixels tall and fitting it shrinks the whole
+ * picture past reading.
+ */
+export function boxRows(rows: BoxRow[]): BoxRow[] {
+  if (rows.length <= maxBoxRows) return rows;
+  const room = maxBoxRows - 1;
+  const keys = rows.filter((r) => r.keys).length;
+  let others = Math.max(0, room - keys);
+  const kept = rows.filter((r) => (r.keys ? true : others-- > 0)).slice(0, room);
+  return [...kept, { name: `… ${rows.length - kept.length} more columns`, type: '', keys: '' }];
+}
+
 export function boxTables(model: SchemaModel, ids: string[], columns: boolean): BoxTable[] {
   const qualified = new Set(model.tables.map((t) => t.schema)).size > 1;
   const byId = new Map(model.tables.map((t) => [t.id, t]));
@@ -116,11 +134,11 @@ export function boxTables(model: SchemaModel, ids: string[], columns: boolean): 
       id,
       title: qualified ? `${t.schema}.${t.name}` : t.name,
       summary: `${t.columns.length} column${t.columns.length === 1 ? '' : 's'}${t.foreignKeys.length ? ` · ${t.foreignKeys.length} FK` : ''}`,
-      rows: columns ? t.columns.map((c) => ({
+      rows: columns ? boxRows(t.columns.map((c) => ({
         name: c.name,
         type: shortType(c.type),
         keys: [pk.has(c.name) ? 'PK' : '', fk.has(c.name) ? 'FK' : '', uk.has(c.name) && !pk.has(c.name) ? 'UK' : ''].filter(Boolean).join(' '),
-      })) : [],
+      }))) : [],
     });
   }
   return out;

@@ -7,13 +7,13 @@
  */
 import { h, icon, mount, type Child } from '../dom.ts';
 import { api, ApiError, sharedHealth, type Finding, type SchemaModel, type SchemaSource } from '../api.ts';
-import { setParams, type Route } from '../route.ts';
+import { currentRoute, setParams, type Route } from '../route.ts';
 import { errorBox, segmented, spinner } from '../ui.ts';
 import { panZoom, type PanZoom } from '../panzoom.ts';
 import { isDrift } from '../../common/findings.ts';
 import type { ViewInstance } from '../main.ts';
 import { LayoutCancelled } from '../layout/client.ts';
-import { bySeverity, diagramKey, maxDepth, modelProblems, readParams, severityOrder, shortName, type DiagramContext, type DriftBasis, type Params, type UrlProblem } from './diagram-params.ts';
+import { bySeverity, defaultSourceFor, diagramKey, maxDepth, modelProblems, readParams, severityOrder, shortName, type DiagramContext, type DriftBasis, type Params, type UrlProblem } from './diagram-params.ts';
 import { createPanel } from './diagram-panel.ts';
 import { urlProblemsBanner } from './url-problems.ts';
 import { mapThreshold, schemaMap } from './diagram-map.ts';
@@ -48,6 +48,10 @@ export function diagramView(container: HTMLElement): ViewInstance {
   let nodeByTable = new Map<string, SVGGElement>();
   let destroyed = false;
   let lateProblems: UrlProblem[] = [];
+
+  /** The source when the URL names none: the database for the demo model on a database without it. */
+  let defaultSource: SchemaSource = 'orm';
+  let basisKnown = false;
 
   const driftOff = () => driftChoice === 'off' || (driftChoice === null && !!driftBasis && driftBasis.model === 'demo' && !driftBasis.databaseHasModel);
 
@@ -176,7 +180,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
     mount(sourceSwitch, segmented('source', 'Schema source', [
       { value: 'orm', label: 'ORM', title: driftBasis?.model === 'demo' ? 'relscope’s built-in demo model (no MikroORM config was found)' : 'The schema as the MikroORM entities define it' },
       { value: 'db', label: 'Database', title: 'The schema as the database catalogs show it' },
-    ], params.source, (value) => setParams({ source: value === 'orm' ? null : value, full: null })));
+    ], params.source, (value) => setParams({ source: value === defaultSource ? null : value, full: null })));
   };
 
   const renderDriftButton = () => {
@@ -300,6 +304,11 @@ export function diagramView(container: HTMLElement): ViewInstance {
     viewport.append(spinner('Loading the schema…'));
     if (previous.length) setTimeout(() => { for (const el of previous) el.remove(); }, 0);
     setStatus();
+    // Which source a URL without one means is known once /api/health has answered.
+    if (!basisKnown) {
+      await basisReady;
+      if (my !== seq) return;
+    }
     const t0 = performance.now();
     const p = { ...params };
     // Drift and lint read both models: asked for once the view is drawn, so that on the
@@ -487,7 +496,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
 
   // ---- Updates ----
   const update = (route: Route) => {
-    const read = readParams(route.params);
+    const read = readParams(route.params, defaultSource);
     const prev = params;
     params = read.params;
     problems = read.problems;
@@ -511,6 +520,18 @@ export function diagramView(container: HTMLElement): ViewInstance {
       }
     }
   };
+
+  // The demo model on a database without its tables is not the user's schema: a URL without
+  // source= then opens on the database (and the ORM switch writes source=orm).
+  const basisReady = sharedHealth().then((health) => {
+    driftBasis = health.orm ? { model: health.orm.model, databaseHasModel: health.orm.databaseHasModel } : null;
+  }, () => {}).then(() => {
+    basisKnown = true;
+    const next = defaultSourceFor(driftBasis);
+    if (next === defaultSource || destroyed) return;
+    defaultSource = next;
+    if (!new URLSearchParams(location.search).has('source')) update(currentRoute());
+  });
 
   renderSourceSwitch();
   tableSearch(searchWrap, ctx);

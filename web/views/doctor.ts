@@ -64,7 +64,13 @@ export function cascadeReportView(report: CascadeReport): HTMLElement {
 const keptSections = new Map<string, HTMLElement>();
 
 export function cascadeSection(table: Table): HTMLElement | null {
-  if (!table.entity || table.kind !== 'table') return null;
+  if (table.kind !== 'table') return null;
+  // Said, not left out: a reader looking for the preview learns why this table has none.
+  if (!table.entity) {
+    return h('section', { class: 'cascade-section', 'data-testid': 'cascade-section' },
+      h('h3', null, 'Delete preview'),
+      h('p', { class: 'muted small', 'data-testid': 'cascade-unavailable' }, 'No MikroORM entity maps this table, so there is no delete preview: it starts from an entity\'s key and follows the ORM\'s cascades as well as the database\'s ON DELETE rules. The relations above show each foreign key\'s ON DELETE rule.'));
+  }
   const key = `${table.id}\u0000${table.entity}`;
   const kept = keptSections.get(key);
   if (kept) return kept;
