@@ -20,8 +20,9 @@ create schema shop;
 create table shop.customer (id serial primary key, email text);
 create table shop.${longTable} (id serial primary key, ${longColumn} int, customer_id int references shop.customer(id));
 create table shop.wide (id serial primary key, ${wideColumns.join(', ')}, customer_id int references shop.customer(id));
+create view shop.customer_emails as select id, email from shop.customer;
 `;
-const ids = ['shop.customer', `shop.${longTable}`, 'shop.wide'];
+const ids = ['shop.customer', 'shop.customer_emails', `shop.${longTable}`, 'shop.wide'];
 
 let db: GeneratedDatabase;
 let web: WebHarness;
@@ -48,6 +49,8 @@ describe('the page on an unseen database without a MikroORM config', () => {
     await page.goto(`${web.base}/diagram`);
     await ready(page);
     expect(await drawn(page)).toEqual(ids);
+    // Counted as the header counts them: tables, and views apart.
+    expect(await page.textContent('[data-testid="drawn-count"]')).toBe('3 tables · 1 view');
     expect(await page.isChecked('[data-testid="source-db"]')).toBe(true);
     expect(new URL(page.url()).searchParams.get('source')).toBeNull();
     await page.click('label[for="source-orm"]');

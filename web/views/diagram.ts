@@ -384,7 +384,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
       if (selected && pz && !inView(selected)) pz.centerOn(selected, pz.scale());
       const ms = performance.now() - t0;
       setStatus(
-        h('span', null, `${total} table${total === 1 ? '' : 's'}`),
+        h('span', { 'data-testid': 'drawn-count' }, drawnCount(model, scope.ids)),
         result.columns ? null : h('span', { class: 'badge', title: `Over ${total > 1 ? 'this many' : ''} tables, boxes show names only; a table’s columns are in the side panel` }, 'names only'),
         h('span', { title: `Layout ${Math.round(result.layoutMs)} ms in a Web Worker, drawing ${Math.round(result.drawMs)} ms in slices` }, ` · ${Math.round(ms)} ms`),
       );
@@ -560,4 +560,13 @@ export function diagramView(container: HTMLElement): ViewInstance {
       document.removeEventListener('keydown', onKey);
     },
   };
+}
+
+/** "41 tables · 3 views": what the picture holds, counted as the header counts tables (views apart). */
+export function drawnCount(model: SchemaModel, ids: readonly string[]): string {
+  const kinds = new Map(model.tables.map((t) => [t.id, t.kind]));
+  const views = ids.filter((id) => /view$/.test(kinds.get(id) ?? '')).length;
+  const tables = ids.length - views;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return views ? `${plural(tables, 'table')} · ${plural(views, 'view')}` : plural(tables, 'table');
 }
