@@ -18,7 +18,7 @@ const wideColumns = Array.from({ length: 149 }, (_, i) => `col_${String(i + 1).p
 const sql = `
 create schema shop;
 create table shop.customer (id serial primary key, email text);
-create table shop.${longTable} (id serial primary key, ${longColumn} int, customer_id int references shop.customer(id));
+create table shop.${longTable} (id serial primary key, ${longColumn} int, customer_id int references shop.customer(id), code text default 'a-default-value-without-any-spaces-in-it-at-all');
 create table shop.wide (id serial primary key, ${wideColumns.join(', ')}, customer_id int references shop.customer(id));
 create view shop.customer_emails as select id, email from shop.customer;
 `;
@@ -83,6 +83,13 @@ describe('the page on an unseen database without a MikroORM config', () => {
     const long = `.canvas svg g.rs-table[data-table="shop.${longTable}"]`;
     expect(await page.textContent(`${long} text.rs-title`)).toContain('…');
     expect(await page.textContent(`${long} text.rs-title title`)).toBe(longTable);
+  });
+
+  it('keeps a table\'s columns inside the side panel: long names, types and defaults break, never cut off', async () => {
+    await page.goto(`${web.base}/diagram?table=shop.${longTable}`);
+    await page.waitForSelector('[data-testid="table-details"]');
+    const body = await page.$eval('.side-panel .panel-body', (el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(body.scroll).toBeLessThanOrEqual(body.client);
   });
 
   it('draws at most 30 rows of a 151-column table and says how many more there are', async () => {
