@@ -406,6 +406,7 @@ describe('web page (e2e, Chromium)', () => {
     await typing.click('[data-testid="cascade-id"]');
     await typing.keyboard.type('1');
     const lintTab = await typing.textContent('[data-testid="panel-tab-lint"]');
+    expect(lintTab).toBe('Lint'); // no count until lint has answered (it said 0 while loading)
     release(); // lint arrives: the panel is drawn again with its count
     await typing.waitForFunction((before) => document.querySelector('[data-testid="panel-tab-lint"]')?.textContent !== before, lintTab);
     await typing.keyboard.type('2');

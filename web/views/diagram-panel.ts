@@ -224,14 +224,14 @@ export function createPanel(ctx: DiagramContext, onToggled: (open: boolean) => v
     const tabs: { id: Params['tab']; label: string; count?: number }[] = [
       { id: 'table', label: params.table ? 'Table' : 'Tables' },
       { id: 'drift', label: 'Drift', count: drift },
-      { id: 'lint', label: 'Lint', count: ctx.lint().length },
+      { id: 'lint', label: 'Lint', count: ctx.lintLoaded() ? ctx.lint().length : undefined },
     ];
     const tabBar = h('div', { class: 'tabs panel-tabs', role: 'tablist', 'aria-label': 'Panel' },
       tabs.map((t) => h('button', { class: 'tab', role: 'tab', 'aria-selected': String(params.tab === t.id), 'data-testid': `panel-tab-${t.id}`, onClick: () => setParams({ tab: t.id === 'table' ? null : t.id }, { replace: true }) },
         t.label, t.count !== undefined ? h('span', { class: 'tab-count' }, String(t.count)) : null)));
     let content: Child;
     if (params.tab === 'drift') content = driftContent();
-    else if (params.tab === 'lint') content = findingsList(ctx.lint(), null, 'No lint findings.', 'lint');
+    else if (params.tab === 'lint') content = ctx.lintLoaded() ? findingsList(ctx.lint(), null, 'No lint findings.', 'lint') : spinner('Reading lint findings…');
     else if (params.table) content = tableDetails(params.table);
     else content = tableList();
     const shown = `${params.tab}\u0000${params.table ?? ''}`;

@@ -105,6 +105,8 @@ export interface DiagramContext {
   schema(): SchemaModel | null;
   schemaFor(source: SchemaSource): Promise<SchemaModel>;
   lint(): Finding[];
+  /** Whether lint() holds the current source's findings yet. */
+  lintLoaded(): boolean;
   /** null while loading; [] when off. */
   drift(): Finding[] | null;
   driftError(): string | null;

@@ -35,6 +35,8 @@ export function diagramView(container: HTMLElement): ViewInstance {
   const adjacencies = new WeakMap<SchemaModel, Map<string, string[]>>();
   let schema: SchemaModel | null = null;
   let lint: Finding[] = [];
+  /** False until the lint of the current source has arrived (the tab shows no count, not a 0, meanwhile). */
+  let lintLoaded = false;
   let drift: Finding[] | null = null;
   let driftError: string | null = null;
   let driftRequested = false;
@@ -95,6 +97,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
     schema: () => schema,
     schemaFor: (source) => schemaFor(source),
     lint: () => lint,
+    lintLoaded: () => lintLoaded,
     drift: () => (driftOff() ? [] : drift),
     driftError: () => driftError,
     driftOff,
@@ -166,6 +169,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
     lintFor(source).then((f) => {
       if (destroyed || params.source !== source) return;
       lint = f.sort(bySeverity);
+      lintLoaded = true;
       renderPanel();
     });
   };
@@ -503,6 +507,7 @@ export function diagramView(container: HTMLElement): ViewInstance {
     if (prev.source !== params.source) {
       schema = null;
       lint = [];
+      lintLoaded = false;
     }
     if (schema) lateProblems = modelProblems(params, schema);
     renderNotices();
