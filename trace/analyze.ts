@@ -123,18 +123,28 @@ export function analyze(scope: string, statements: AnalyzedStatement[]): TraceFi
     const first = list[0]!;
     const totalMs = list.reduce((sum, s) => sum + s.ms, 0);
     const sites = [...new Set(list.map((s) => shortSite(s.callSite)))];
+    // An eager relation that MikroORM itself loads again (each init of its owners' collection loads
+    // it anew): the app never asked for it twice, so "keep the first result" would be no advice.
+    const eager = first.eager && first.relation ? first.relation : undefined;
+    const cause = eager ? causeOf(list) : undefined;
+    const advice = !eager
+      ? 'keep the first result (one EntityManager fork per request lets its identity map answer repeated lookups by primary key)'
+      : cause
+        ? `MikroORM loaded the eager ${eager} again with each load of ${cause.relation}; fix that loop and it loads once: ${fixFor(cause)}`
+        : `MikroORM loaded the eager ${eager} again each time its ${first.owner ?? 'owner'} was loaded; load the ${first.owner ?? 'owner'} entities once (one populate or query), or make ${eager} lazy where it is not needed`;
     const finding: TraceFinding = {
       kind: 'duplicate',
       scope,
       count: list.length,
       totalMs: Math.round(totalMs * 1000) / 1000,
-      message: `Duplicate in ${scope}: the same statement with the same values was sent ${plural(list.length, 'time')} (${fmtMs(totalMs)} in total) from ${sites.join(', ')}; keep the first result (one EntityManager fork per request lets its identity map answer repeated lookups by primary key).`,
-      fix: 'reuse the first result',
+      message: `Duplicate in ${scope}: the same statement with the same values was sent ${plural(list.length, 'time')} (${fmtMs(totalMs)} in total) from ${sites.join(', ')}; ${advice}.`,
+      fix: !eager ? 'reuse the first result' : cause ? fixFor(cause) : `make ${eager} lazy where it is not needed`,
       fingerprint: first.fingerprint,
       statements: list.map((s) => s.seq),
     };
     if (first.relation) finding.relation = first.relation;
     if (first.callSite) finding.callSite = first.callSite;
+    if (cause?.relation) finding.causedBy = cause.relation;
     findings.push(finding);
   }
   return findings.sort((a, b) => a.statements[0]! - b.statements[0]!);
