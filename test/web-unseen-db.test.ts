@@ -88,6 +88,8 @@ describe('the page on an unseen database without a MikroORM config', () => {
   it('keeps a table\'s columns inside the side panel: long names, types and defaults break, never cut off', async () => {
     await page.goto(`${web.base}/diagram?table=shop.${longTable}`);
     await page.waitForSelector('[data-testid="table-details"]');
+    // Once lint has answered: its findings name the long table too.
+    await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="panel-tab-lint"]')?.textContent ?? ''));
     const body = await page.$eval('.side-panel .panel-body', (el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
     expect(body.scroll).toBeLessThanOrEqual(body.client);
   });
@@ -100,6 +102,16 @@ describe('the page on an unseen database without a MikroORM config', () => {
     expect(rows.at(-1)).toBe('… 122 more columns');
     // Readable as opened: the picture is fitted at 40 % or more, not shrunk to the tall box.
     expect(Number((await page.textContent('.zoom-label'))!.replace('%', ''))).toBeGreaterThanOrEqual(40);
+  });
+
+  it('keeps the names of a small picture painted when zoomed out below 40 % (the level of detail is for large ones)', async () => {
+    await page.goto(`${web.base}/diagram?source=db`);
+    await ready(page);
+    for (let i = 0; i < 12 && Number((await page.textContent('.zoom-label'))!.replace('%', '')) >= 30; i++) await page.click('button[aria-label="Zoom out"]');
+    expect(Number((await page.textContent('.zoom-label'))!.replace('%', ''))).toBeLessThan(40);
+    await page.waitForTimeout(600); // the zoom settles
+    const text = await page.$eval('.canvas svg g.rs-table text', (t) => ({ visibility: getComputedStyle(t).visibility, far: !!t.closest('.rs-far') }));
+    expect(text).toEqual({ visibility: 'visible', far: false });
   });
 
   it('lists only this database\'s lint findings, not the demo model\'s relationship checks', async () => {

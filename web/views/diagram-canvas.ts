@@ -29,6 +29,13 @@ const svgNs = 'http://www.w3.org/2000/svg';
  */
 export const farScale = 0.4;
 
+/**
+ * Pictures of up to this many tables keep their text at every scale: painting it costs little
+ * there, and a schema of 40 tables fits the screen at about 35 %, where a picture without text
+ * was blank boxes until zoomed in (small, but readable names beat none).
+ */
+export const textAtAnyScaleUpTo = 150;
+
 /** Tables (or lines, counted half) off screen whose detail changes in one frame: see setDetail. */
 const detailPerFrame = 300;
 const detailJobs = new WeakMap<HTMLElement, number>();
@@ -44,8 +51,8 @@ const detailJobs = new WeakMap<HTMLElement, number>();
  * on a busy machine. Called with the same detail again, it changes nothing (a switch under
  * way goes on).
  */
-export function setDetail(picture: HTMLElement, k: number): void {
-  const far = k < farScale;
+export function setDetail(picture: HTMLElement, k: number, tables: number): void {
+  const far = k < farScale && tables > textAtAnyScaleUpTo;
   if (picture.classList.contains('rs-far') === far) return;
   picture.classList.toggle('rs-far', far);
   cancelAnimationFrame(detailJobs.get(picture) ?? 0);

@@ -357,9 +357,9 @@ export function diagramView(container: HTMLElement): ViewInstance {
             layerScale,
             onChange(k) {
               zoomLabel.textContent = `${Math.round(k * 100)}%`;
-              if (k < farScale) setDetail(el, k);
+              if (k < farScale) setDetail(el, k, total);
             },
-            onSettled: (k) => setDetail(el, k),
+            onSettled: (k) => setDetail(el, k, total),
           });
           el.classList.toggle('is-large', total > 150);
         },
