@@ -15,6 +15,7 @@ import { advise } from '../server/schema/lint.ts';
 import { renderErDiagram } from '../server/render/mermaid.ts';
 import { renderDocs, type DocsSpec } from '../server/render/docs.ts';
 import { UserError } from '../server/errors.ts';
+import { inRolledBackTransaction } from './helpers/rolled-back.ts';
 
 interface ErDb { getEntities(): Map<string, { alias: string; attributes: { name: string }[] }>; getRelationships(): unknown[] }
 let mermaid: { parse(text: string): Promise<unknown>; mermaidAPI: { getDiagramFromText(text: string): Promise<{ db: ErDb }> } };
@@ -24,18 +25,6 @@ beforeAll(async () => {
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Runs `work` inside a transaction on one connection and always rolls back. */
-async function inRolledBackTransaction<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('begin');
-    return await work(client);
-  } finally {
-    await client.query('rollback').catch(() => {});
-    await client.end();
-  }
-}
 
 const driftSchema = `relscope_drift_${process.pid}`;
 const Author = defineEntity({

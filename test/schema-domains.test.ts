@@ -4,7 +4,6 @@
  * name as its type and knows the type it is over, which lint compares.
  */
 import { describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { defineEntity, p } from '@mikro-orm/postgresql';
 import { targets } from './helpers/targets.ts';
 import { modelFromClient } from '../server/schema/from-catalog.ts';
@@ -15,19 +14,8 @@ import { renderJson } from '../server/render/json.ts';
 import { renderDocs } from '../server/render/docs.ts';
 import { mermaidBlocks, mermaidVersions, parseError } from './helpers/mermaid-versions.ts';
 import { renderMarkdown } from '../server/render/markdown.ts';
+import { inRolledBackTransaction } from './helpers/rolled-back.ts';
 
-/** Runs `work` inside a transaction on one connection and always rolls back. */
-async function inRolledBackTransaction<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('begin');
-    return await work(client);
-  } finally {
-    await client.query('rollback').catch(() => {});
-    await client.end();
-  }
-}
 
 const enumSchema = `relscope_domenum_${process.pid}`;
 const Ticket = defineEntity({

@@ -4,9 +4,9 @@
  * each populated relation is loaded today (its own `strategy`, else the config's `loadStrategy`),
  * and how the project writes entities (so that advice snippets paste as they are).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { MetadataStorage, type EntityMetadata, type MikroORM } from '@mikro-orm/core';
+import { readFileSync } from 'node:fs';
+import { forEachProjectSource } from '../project/sources.ts';
 import type { PathNode } from './request.ts';
 import type { ConfiguredStrategy, EntityStyle, TableTypes } from './report.ts';
 
@@ -61,52 +61,19 @@ function sourceStyle(path: string | undefined): EntityStyle | null {
   return null;
 }
 
-const sourceExtensions = /\.(c|m)?(t|j)s$/;
-
 /**
  * Counts defineEntity( against `new EntitySchema` in the project's sources (its baseDir, at most
  * 400 files, 5 levels, node_modules and dot folders skipped): both produce an EntitySchema, and
  * nothing in the metadata tells them apart.
  */
 function projectSourceStyle(baseDir: string, className: string): EntityStyle | null {
-  let files = 0;
   let define = 0;
   let schema = 0;
-  const walk = (dir: string, depth: number) => {
-    if (depth > 5 || files >= 400) return;
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (files >= 400 || name === 'node_modules' || name.startsWith('.') || name === 'dist' && depth === 0) continue;
-      const full = join(dir, name);
-      let isDir = false;
-      try {
-        isDir = statSync(full).isDirectory();
-      } catch {
-        continue;
-      }
-      if (isDir) {
-        walk(full, depth + 1);
-        continue;
-      }
-      if (!sourceExtensions.test(name) || name.endsWith('.d.ts')) continue;
-      files++;
-      let text: string;
-      try {
-        text = readFileSync(full, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!text.includes(className)) continue;
-      define += (text.match(/\bdefineEntity\s*\(/g) ?? []).length;
-      schema += (text.match(/\bnew\s+EntitySchema\b/g) ?? []).length;
-    }
-  };
-  walk(baseDir, 0);
+  forEachProjectSource(baseDir, (text) => {
+    if (!text.includes(className)) return;
+    define += (text.match(/\bdefineEntity\s*\(/g) ?? []).length;
+    schema += (text.match(/\bnew\s+EntitySchema\b/g) ?? []).length;
+  });
   if (define === 0 && schema === 0) return null;
   return schema > define ? 'EntitySchema' : 'defineEntity';
 }

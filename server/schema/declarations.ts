@@ -4,9 +4,8 @@
  * relations themselves (inverse-side eager and orphan removal, mappedBy / inversedBy, persist,
  * primary, the entity's source style).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { EntitySchema, type EntityMetadata, type EntityProperty, type MikroORM } from '@mikro-orm/postgresql';
+import { forEachProjectSource } from '../project/sources.ts';
 import { qualifiedId, type EntityDeclaration, type EntityStyle, type PropertyDeclaration } from '../../common/schema-model.ts';
 
 const relationKinds = new Set(['1:1', 'm:1', '1:m', 'm:n']);
@@ -129,44 +128,13 @@ const schemaDeclaration = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=;]+
  */
 export function schemaIdentifiers(baseDir: string): Map<string, string> {
   const found = new Map<string, string | null>();
-  let files = 0;
-  const walk = (dir: string, depth: number) => {
-    if (depth > 5 || files >= 400) return;
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
+  forEachProjectSource(baseDir, (text) => {
+    if (!text.includes('defineEntity') && !text.includes('EntitySchema')) return;
+    for (const m of text.matchAll(schemaDeclaration)) {
+      const [, variable, , , entity] = m;
+      const seen = found.get(entity!);
+      found.set(entity!, seen === undefined || seen === variable ? variable! : null);
     }
-    for (const name of names) {
-      if (files >= 400 || name === 'node_modules' || name.startsWith('.') || (name === 'dist' && depth === 0)) continue;
-      const full = join(dir, name);
-      let isDir = false;
-      try {
-        isDir = statSync(full).isDirectory();
-      } catch {
-        continue;
-      }
-      if (isDir) {
-        walk(full, depth + 1);
-        continue;
-      }
-      if (!/\.(c|m)?(t|j)s$/.test(name) || name.endsWith('.d.ts')) continue;
-      files++;
-      let text: string;
-      try {
-        text = readFileSync(full, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!text.includes('defineEntity') && !text.includes('EntitySchema')) continue;
-      for (const m of text.matchAll(schemaDeclaration)) {
-        const [, variable, , , entity] = m;
-        const seen = found.get(entity!);
-        found.set(entity!, seen === undefined || seen === variable ? variable! : null);
-      }
-    }
-  };
-  walk(baseDir, 0);
+  });
   return new Map([...found].filter((e): e is [string, string] => e[1] !== null));
 }
