@@ -156,6 +156,16 @@ function errorMessage(severity, code, text) {
 
 let connectionCount = 0;
 
+/** The SQL of a Query ('Q') or Parse ('P') message, cut to 160 characters ('' for none). */
+function statementText(m) {
+  if (!m) return '';
+  const bytes = Buffer.from(m.buffer, m.byteOffset, m.length);
+  if (m[0] === 0x51) return bytes.subarray(5, bytes.length - 1).toString('utf8').slice(0, 160);
+  const body = bytes.subarray(5);
+  const nameEnd = body.indexOf(0);
+  return body.subarray(nameEnd + 1, body.indexOf(0, nameEnd + 1)).toString('utf8').slice(0, 160);
+}
+
 /** One client socket: splits its bytes into messages and hands whole units to the scheduler. */
 class WireConnection {
   constructor(socket, scheduler, onClose) {
@@ -167,7 +177,8 @@ class WireConnection {
     this.closed = false;
     this.id = ++connectionCount;
     this.applicationName = '';
-    this.lastStatement = '';
+    /** The last Query or Parse message (see noteStatement), or null. */
+    this.lastStatement = null;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.receive(chunk));
     this.close = () => {
@@ -182,25 +193,20 @@ class WireConnection {
 
   /** Who this is, for diagnostics: its number, application_name and last statement's text. */
   describe() {
-    return { connection: this.id, application: this.applicationName, lastStatement: this.lastStatement };
+    return { connection: this.id, application: this.applicationName, lastStatement: statementText(this.lastStatement) };
   }
 
-  /** Keeps the SQL of a simple Query or a Parse, and the application_name of the startup message. */
+  /**
+   * Keeps the application_name of the startup message and the last Query or Parse message as it
+   * came (its SQL is decoded only when a diagnostic asks: every statement passes through here).
+   */
   noteStatement(messages) {
     for (const m of messages) {
-      const bytes = Buffer.from(m.buffer, m.byteOffset, m.length);
-      if (bytes[0] === 0 && bytes.length >= 8 && bytes.readInt32BE(4) === 196608) { // the startup message
-        const fields = bytes.subarray(8).toString('utf8').split('\0');
+      if (m[0] === 0x51 || m[0] === 0x50) this.lastStatement = m;
+      else if (m[0] === 0 && m.length >= 8 && Buffer.from(m.buffer, m.byteOffset, m.length).readInt32BE(4) === 196608) { // the startup message
+        const fields = Buffer.from(m.buffer, m.byteOffset + 8, m.length - 8).toString('utf8').split('\0');
         const i = fields.indexOf('application_name');
         if (i >= 0) this.applicationName = fields[i + 1] ?? '';
-        continue;
-      }
-      if (m[0] === 0x51) this.lastStatement = bytes.subarray(5, bytes.length - 1).toString('utf8').slice(0, 160);
-      else if (m[0] === 0x50) {
-        const body = bytes.subarray(5);
-        const nameEnd = body.indexOf(0);
-        const sqlEnd = body.indexOf(0, nameEnd + 1);
-        this.lastStatement = body.subarray(nameEnd + 1, sqlEnd).toString('utf8').slice(0, 160);
       }
     }
   }
